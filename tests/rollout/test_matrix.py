@@ -53,7 +53,7 @@ def test_the_refund_agents_matrix_is_seed_000s_table() -> None:
         Stage.APPROVAL_REQUIRED,
     )
     assert matrix.capability_for_tool("get_order_summary").name == "read_order_details"  # type: ignore[union-attr]
-    assert matrix.manifest_path(submit) == REFUND_MATRIX.parent / "gates" / "tool_use.yaml"
+    assert matrix.manifest_path(submit) == REFUND_MATRIX.parent / "gates" / "submit_refund.yaml"
     assert matrix.version.startswith("refund_agent@")
 
 
