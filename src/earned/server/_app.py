@@ -26,6 +26,7 @@ from fastapi.openapi.utils import get_openapi
 
 from earned._version import __version__
 from earned.approvals import Approvals, DecisionNotifier
+from earned.console import ConsoleSettings, install_console
 from earned.errors import UserError
 from earned.review import ReviewQueue
 from earned.server import (
@@ -88,13 +89,15 @@ def create_app(
     settings: ServerSettings | None = None,
     eval_projects: Mapping[str, EvalProject] | None = None,
     alert_rules: RuleSet | None = None,
+    console: ConsoleSettings | bool = True,
 ) -> FastAPI:
     """The API app, built on the dependencies given (nothing is read from globals).
 
     `database`: the project database (default: the engine's, once launched). `engine`: runs
     the served agents; without one, run submission answers 503. `notifier` wakes runs when
     an approval is decided (default: a DBOS message on the database). `clock` is used for
-    token expiry, ages and windows.
+    token expiry, ages and windows. `console`: mount the web console under `/console`
+    (settings, or False for an API without pages).
     """
     if database is None and engine is None:
         raise UserError(
@@ -117,6 +120,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     install_error_handlers(app)
+    if console is not False:
+        install_console(app, console if isinstance(console, ConsoleSettings) else None)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -22,6 +22,7 @@ __all__ = [
     "APPROVAL_SCHEMA_VERSION",
     "AUDIT_SCHEMA_VERSION",
     "BREAKER_SCHEMA_VERSION",
+    "CONSOLE_SESSION_SCHEMA_VERSION",
     "EVAL_SCHEMA_VERSION",
     "FEEDBACK_SCHEMA_VERSION",
     "REVIEW_SCHEMA_VERSION",
@@ -35,6 +36,7 @@ __all__ = [
     "audit",
     "breakers",
     "capability_states",
+    "console_sessions",
     "eval_case_results",
     "eval_datasets",
     "eval_manifests",
@@ -560,4 +562,23 @@ breakers = sa.Table(
     sa.Column("updated_at", sa.Double(), nullable=False),
     sa.Column("updated_by", sa.String(), nullable=False),
     sa.Column("schema_version", sa.Integer(), nullable=False),
+)
+
+#: Format of web console sessions. Changelog: version 1, the first.
+CONSOLE_SESSION_SCHEMA_VERSION = 1
+
+#: Web console sessions: the SHA-256 of the session id (never the id), the API token it
+#: acts as, when it expires (absolute and idle), and a one-shot message for the next page.
+console_sessions = sa.Table(
+    "earned_console_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(), primary_key=True),
+    sa.Column("token_id", sa.String(), nullable=False),
+    sa.Column("created_at", sa.Double(), nullable=False),
+    sa.Column("expires_at", sa.Double(), nullable=False),
+    sa.Column("last_seen_at", sa.Double(), nullable=False),
+    sa.Column("flash", sa.Text()),
+    sa.Column("schema_version", sa.Integer(), nullable=False),
+    sa.Index("ix_earned_console_sessions_expires_at", "expires_at"),
+    sa.Index("ix_earned_console_sessions_token_id", "token_id"),
 )
