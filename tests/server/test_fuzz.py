@@ -51,6 +51,17 @@ CHECKS = [
     negative_data_rejection,
     ignored_auth,
 ]
+#: The matrix the engine runs under, so the rollout routes are fuzzed on real state.
+FUZZ_MATRIX = """\
+version: 1
+name: fuzzed
+owner: ops
+capabilities:
+  - {name: draft_reply, owner: ops, stage: autonomous, tools: [echo], max_risk: read,
+     required_eval: gates.yaml, rollback: drafts off}
+  - {name: submit_refund, owner: ops, stage: approval_required, tools: [submit_refund],
+     max_risk: irreversible, required_eval: gates.yaml, rollback: approvals on}
+"""
 #: Generated cases per operation (times two backends).
 EXAMPLES = int(os.environ.get("EARNED_FUZZ_EXAMPLES", "30"))
 
@@ -69,7 +80,9 @@ def fuzzed(
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         drop = (server, name)
-    engine = Engine([ECHO, REFUND], database_url=url)
+    matrix = tmp_path_factory.mktemp("matrix") / "capabilities.yaml"
+    matrix.write_text(FUZZ_MATRIX)
+    engine = Engine([ECHO, REFUND], database_url=url, matrix=matrix, monitor=False)
     app = create_app(engine=engine)
     try:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)

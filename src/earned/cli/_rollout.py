@@ -24,6 +24,7 @@ from earned.rollout import (
     RolloutStore,
     StopMonitor,
     load_matrix,
+    split_flag,
 )
 from earned.rollout._promote import eval_gate
 from earned.stages import Stage
@@ -186,18 +187,6 @@ def _eval_cell(path: str | None, check: dict[str, Any] | None) -> Text:
 # -- flags --------------------------------------------------------------------------------
 
 
-def _split(name: str, matrix: CapabilityMatrix) -> tuple[str, str]:
-    """`write_tools_enabled` -> (`*`, ...); `cap/enabled` or a capability name -> (cap, enabled)."""
-    if "/" in name:
-        scope, flag = name.split("/", 1)
-        return scope, flag
-    if name in matrix.capabilities:
-        return name, "enabled"
-    if name == "agent":
-        return AGENT_SCOPE, "agent_enabled"
-    return AGENT_SCOPE, name
-
-
 @flags_app.command("list")
 def list_flags(
     matrix: MatrixOption = _DEFAULT_MATRIX,
@@ -282,7 +271,7 @@ def _flip(
     as_json: bool,
 ) -> None:
     spec_matrix, db = _open(matrix_path, database)
-    scope, flag = _split(name, spec_matrix)
+    scope, flag = split_flag(name, spec_matrix)
     changed = _store(spec_matrix, db).set_flag(
         scope, flag, enabled, actor=_actor(actor), reason=reason
     )

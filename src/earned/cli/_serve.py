@@ -55,6 +55,7 @@ def _app(
     public_metrics: bool,
     cors_origins: list[str],
     executor_id: str,
+    matrix: Path | None = None,
 ) -> tuple[Any, str]:
     """The app to serve, and the names of the agents it runs."""
     from earned.evals import EvalProject
@@ -65,13 +66,21 @@ def _app(
     loaded = [load_agent(ref) for ref in agents]
     url = Settings.load(database_url=database).database_url
     projects = {p.name: p for p in (EvalProject.load(path) for path in evals)}
-    engine = Engine(loaded, database_url=url, executor_id=executor_id) if loaded else None
+    engine = (
+        Engine(loaded, database_url=url, executor_id=executor_id, matrix=matrix) if loaded else None
+    )
     db = None
     if engine is None:
         db = Database(url)
         db.upgrade()
     settings = ServerSettings(public_metrics=public_metrics, cors_origins=tuple(cors_origins))
-    app = create_app(database=db, engine=engine, settings=settings, eval_projects=projects)
+    app = create_app(
+        database=db,
+        engine=engine,
+        settings=settings,
+        eval_projects=projects,
+        matrix=matrix if engine is None else None,
+    )
     return app, ", ".join(a.name for a in loaded) or "no agents"
 
 
@@ -104,6 +113,14 @@ def serve_command(
         typer.Option(envvar="EARNED_EXECUTOR_ID", help="Stable id to resume this server's runs."),
     ] = "local",
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    matrix: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="EARNED_MATRIX",
+            help="The capability matrix (capabilities.yaml): the served agents run under it, "
+            "and the rollout routes read and change it.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API: runs, approvals, review queue, traces, evals, metrics.
 
@@ -118,7 +135,7 @@ def serve_command(
             f"unknown --log-level {log_level!r}", fix="use debug, info, warning or error"
         )
     app, names = _app(
-        agents or [], database, evals or [], public_metrics, cors_origin or [], executor_id
+        agents or [], database, evals or [], public_metrics, cors_origin or [], executor_id, matrix
     )
     if not _loopback(host):
         err_console().print(

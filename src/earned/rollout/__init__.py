@@ -35,7 +35,7 @@ from earned.rollout._release import (
 from earned.rollout._release_ctx import Outcome, ReleaseContext
 from earned.rollout._resolve import ChosenVersion, RunVersions, VersionResolver
 from earned.rollout._runtime import Rollout
-from earned.rollout._state import AGENT_SCOPE, CapabilityState, Flag, RolloutStore
+from earned.rollout._state import AGENT_SCOPE, CapabilityState, Flag, RolloutStore, split_flag
 from earned.rollout._stops import StopResult
 from earned.rollout._versions import (
     KINDS,
@@ -103,4 +103,5 @@ __all__ = [
     "load_matrix",
     "parse_matrix",
     "release_check",
+    "split_flag",
 ]

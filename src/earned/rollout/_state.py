@@ -22,7 +22,7 @@ from earned.store import AuditLog, Database
 from earned.store._tables import ROLLOUT_SCHEMA_VERSION, capability_states, flags
 from earned.store._upsert import insert_for
 
-__all__ = ["AGENT_SCOPE", "CapabilityState", "Flag", "RolloutStore"]
+__all__ = ["AGENT_SCOPE", "CapabilityState", "Flag", "RolloutStore", "split_flag"]
 
 #: The scope of agent-wide flags (seed 000's list); a capability's scope is its name.
 AGENT_SCOPE = "*"
@@ -66,6 +66,22 @@ class Flag:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
         return dict(self.__dict__)
+
+
+def split_flag(name: str, matrix: CapabilityMatrix) -> tuple[str, str]:
+    """A flag's (scope, name) from how people write it.
+
+    `write_tools_enabled` -> (`*`, ...); `agent` -> (`*`, `agent_enabled`); a capability's
+    name -> (capability, `enabled`); `cap/flag` -> (cap, flag).
+    """
+    if "/" in name:
+        scope, flag = name.split("/", 1)
+        return scope, flag
+    if name in matrix.capabilities:
+        return name, ENABLED
+    if name == "agent":
+        return AGENT_SCOPE, "agent_enabled"
+    return AGENT_SCOPE, name
 
 
 def _state(row: sa.RowMapping) -> CapabilityState:

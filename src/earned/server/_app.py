@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI
@@ -36,6 +37,7 @@ from earned.server import (
     _health,
     _metrics,
     _review,
+    _rollout,
     _runs,
     _tokens,
     _traces,
@@ -51,6 +53,7 @@ from earned.tracing import TraceStore
 if TYPE_CHECKING:
     from earned.evals import EvalProject
     from earned.metrics import RuleSet
+    from earned.rollout import CapabilityMatrix
     from earned.runtime import Engine
 
 __all__ = ["API_DESCRIPTION", "create_app"]
@@ -65,7 +68,7 @@ traces, approvals and review items; another tenant's are a 404. Every error is
 `{"error": {"type", "message", "fix"}}` with a 4xx status.
 """
 
-#: The routers, one per area (issue 6's rollout routes plug in the same way).
+#: The routers, one per area.
 ROUTERS = (
     _health.router,
     _runs.router,
@@ -75,6 +78,7 @@ ROUTERS = (
     _traces.router,
     _evals.router,
     _metrics.router,
+    _rollout.router,
     _tokens.router,
 )
 
@@ -89,6 +93,7 @@ def create_app(
     settings: ServerSettings | None = None,
     eval_projects: Mapping[str, EvalProject] | None = None,
     alert_rules: RuleSet | None = None,
+    matrix: CapabilityMatrix | str | Path | None = None,
     console: ConsoleSettings | bool = True,
 ) -> FastAPI:
     """The API app, built on the dependencies given (nothing is read from globals).
@@ -97,7 +102,9 @@ def create_app(
     the served agents; without one, run submission answers 503. `notifier` wakes runs when
     an approval is decided (default: a DBOS message on the database). `clock` is used for
     token expiry, ages and windows. `console`: mount the web console under `/console`
-    (settings, or False for an API without pages).
+    (settings, or False for an API without pages). `matrix` (a `CapabilityMatrix`, or the
+    path of a `capabilities.yaml`, loaded in the lifespan) is what the rollout routes read
+    and change (default: the engine's matrix, if it has one).
     """
     if database is None and engine is None:
         raise UserError(
@@ -106,7 +113,7 @@ def create_app(
         )
     config = settings or ServerSettings()
     lifespan = _lifespan(
-        database, engine, tokens, notifier, clock, config, eval_projects, alert_rules
+        database, engine, tokens, notifier, clock, config, eval_projects, alert_rules, matrix
     )
     app = FastAPI(
         title="earned",
@@ -144,6 +151,7 @@ def _lifespan(
     config: ServerSettings,
     eval_projects: Mapping[str, EvalProject] | None,
     alert_rules: RuleSet | None,
+    matrix: CapabilityMatrix | str | Path | None = None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The app's lifespan: launch the engine if needed, build the context, undo both."""
 
@@ -160,6 +168,7 @@ def _lifespan(
         app.state.earned = _context(
             db, engine, tokens, SafeNotifier(wake), clock, config, eval_projects, alert_rules
         )
+        app.state.earned.matrix = _load_matrix(matrix, engine)
         try:
             yield
         finally:
@@ -199,6 +208,19 @@ def _context(
         eval_projects=dict(eval_projects or {}),
         alert_rules=alert_rules,
     )
+
+
+def _load_matrix(
+    matrix: CapabilityMatrix | str | Path | None, engine: Engine | None
+) -> CapabilityMatrix | None:
+    """The matrix the rollout routes use: the one given, or the engine's."""
+    if isinstance(matrix, str | Path):
+        from earned.rollout import load_matrix
+
+        return load_matrix(matrix)
+    if matrix is None and engine is not None and engine.rollout is not None:
+        return engine.rollout.matrix
+    return matrix
 
 
 def _schema(app: FastAPI) -> Callable[[], dict[str, Any]]:

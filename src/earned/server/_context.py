@@ -18,6 +18,7 @@ from earned.tracing import TraceStore
 if TYPE_CHECKING:
     from earned.evals import EvalProject, EvalStore
     from earned.metrics import MetricsReader, RuleSet
+    from earned.rollout import CapabilityMatrix, RolloutStore
     from earned.runtime import Engine
 
 __all__ = ["ApiContext", "EvalJob", "SafeNotifier", "ServerSettings"]
@@ -106,6 +107,9 @@ class ApiContext:
     eval_projects: Mapping[str, EvalProject] = field(default_factory=dict[str, "EvalProject"])
     alert_rules: RuleSet | None = None
     jobs: dict[str, EvalJob] = field(default_factory=dict[str, EvalJob])
+    #: The capability matrix the rollout routes read and change (None: they answer 503).
+    matrix: CapabilityMatrix | None = None
+    _rollout: RolloutStore | None = None
     _metrics: MetricsReader | None = None
     _evals: EvalStore | None = None
     _prometheus: Any = None
@@ -127,6 +131,16 @@ class ApiContext:
 
             self._evals = EvalStore(self.db, clock=self.clock)
         return self._evals
+
+    def rollout_store(self, matrix: CapabilityMatrix) -> RolloutStore:
+        """The live stages and flags, set up for `matrix` on first use."""
+        if self._rollout is None:
+            from earned.rollout import RolloutStore
+
+            store = RolloutStore(self.db, clock=self.clock)
+            store.ensure(matrix)
+            self._rollout = store
+        return self._rollout
 
     def prometheus_exposition(self) -> tuple[bytes, str]:
         """`/metrics`: the text exposition and its content type (needs prometheus-client)."""

@@ -135,7 +135,7 @@ _FORBIDDEN_CHECKS = {"role", "self_approval"}
 _INVALID_CHECKS = {"edit", "reason_code", "note"}
 
 
-def error_body(kind: str, message: str, fix: str | None, **details: Any) -> dict[str, Any]:
+def error_body(kind: str, message: str, fix: str | None, /, **details: Any) -> dict[str, Any]:
     """The JSON body of every error response."""
     body: dict[str, Any] = {"type": kind, "message": message, "fix": fix}
     if details:
