@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from earned.console import _pages_auth
+from earned.console import _pages_auth, _pages_review
 from earned.console._web import (
     PREFIX,
     ConsoleRoute,
@@ -24,7 +24,10 @@ from earned.server._errors import NotFound
 __all__ = ["PAGE_ROUTERS", "install_console"]
 
 #: The console's routers, one per area. A new area adds its router here (docs/console.md).
-PAGE_ROUTERS: tuple[APIRouter, ...] = (_pages_auth.router,)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    _pages_auth.router,
+    _pages_review.router,
+)
 
 _root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 

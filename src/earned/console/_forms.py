@@ -67,8 +67,8 @@ class Form:
             )
         return value
 
-    def json_object(self, name: str, *, label: str) -> dict[str, Any]:
-        """A JSON object typed into a text area (FormError with the parser's position)."""
+    def json_value(self, name: str, *, label: str) -> Any:
+        """Any JSON value typed into a text area (FormError with the parser's position)."""
         raw = self.text(name, label=label, max_length=100_000)
         try:
             value = json.loads(raw, parse_constant=_no_constant)
@@ -76,14 +76,8 @@ class Form:
             raise FormError(
                 f"{label} is not valid JSON: {exc}",
                 field=name,
-                fix='enter a JSON object such as {"amount": 20.0}',
+                fix='enter JSON: a "quoted string", a number, or an object such as {"a": 1}',
             ) from exc
-        if not isinstance(value, dict):
-            raise FormError(
-                f"{label} must be a JSON object, got {type(value).__name__}",
-                field=name,
-                fix='enter a JSON object such as {"amount": 20.0}',
-            )
         try:
             return check_json(value)
         except ValueError as exc:
@@ -92,6 +86,17 @@ class Form:
                 field=name,
                 fix="remove NUL characters and deep nesting",
             ) from exc
+
+    def json_object(self, name: str, *, label: str) -> dict[str, Any]:
+        """A JSON object typed into a text area (FormError otherwise)."""
+        value = self.json_value(name, label=label)
+        if not isinstance(value, dict):
+            raise FormError(
+                f"{label} must be a JSON object, got {type(value).__name__}",
+                field=name,
+                fix='enter a JSON object such as {"amount": 20.0}',
+            )
+        return value
 
 
 def _no_constant(name: str) -> float:
