@@ -6,8 +6,9 @@ import pytest
 
 from earned.metrics import MetricsReader
 from earned.store import Database
+from earned.store._tables import approvals
 from tests.metrics.conftest import Clock
-from tests.metrics.data import DAY, NOW, add_approval, add_run, build_world
+from tests.metrics.data import DAY, NOW, add_approval, add_run, add_spans, build_world, tool_call
 from tests.metrics.test_tool_metrics import value
 
 
@@ -112,3 +113,27 @@ def test_no_decided_approvals_is_no_data(db: Database, clock: Clock) -> None:
     found = MetricsReader(db, clock=clock).compute(["approval_rate"]).get("approval_rate")
     assert found is not None
     assert (found.value, found.samples) == (None, 0)
+
+
+def test_shadow_and_replay_runs_never_count_as_live_traffic(
+    db: Database, clock: Clock, reader: MetricsReader
+) -> None:
+    names = ["runs", "task_completion_rate", "cost_total", "approval_rate", "tool_calls"]
+    before = reader.compute(names, window="1h")
+    for kind in ("shadow", "replay"):
+        run_id = f"{kind}_0001"
+        add_run(db, run_id, at=NOW - 60, status="failed", cost=50.0)
+        add_spans(db, tool_call(run_id, "submit_refund", at=NOW - 59, status="error"))
+        add_approval(db, f"{kind}_a", decided_at=NOW - 30, decision="reject")
+        with db.engine.begin() as conn:  # add_approval names its run run_<id>
+            conn.execute(
+                approvals.update()
+                .where(approvals.c.approval_id == f"{kind}_a")
+                .values(run_id=run_id)
+            )
+    after = reader.compute(names, window="1h")
+    for name in names:
+        assert value(after, name) == value(before, name), name
+    live = "live_0001"
+    add_run(db, live, at=NOW - 60, status="failed", cost=50.0)
+    assert value(reader.compute(["runs"], window="1h"), "runs") == value(before, "runs") + 1

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from earned.metrics._window import Dimension, GroupKey, Query
+from earned.rehearsals import live_runs
 
 __all__ = [
     "PERCENTILES",
@@ -61,8 +62,17 @@ def group_columns(columns: Columns, query: Query) -> list[sa.ColumnElement[Any]]
 def scoped(
     stmt: sa.Select[Any], columns: Columns, query: Query, time: sa.ColumnElement[Any]
 ) -> sa.Select[Any]:
-    """`stmt` restricted to the query's time range on `time` and to its filters."""
+    """`stmt` restricted to the query's time range on `time`, to its filters, and to live runs.
+
+    Metrics describe live traffic: when `time`'s table is keyed by run (runs, spans,
+    approvals), rows of shadow and replay runs (`earned.rehearsals`) are left out.
+    """
     stmt = stmt.where(time >= query.since, time < query.until)
+    table = getattr(time, "table", None)
+    if isinstance(table, sa.Table) and "run_id" in table.c:
+        run_id = table.c.run_id
+        live = live_runs(run_id)
+        stmt = stmt.where(sa.or_(run_id.is_(None), live) if run_id.nullable else live)
     for dim, value in query.where:
         stmt = stmt.where(columns[dim] == value)
     return stmt
