@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from earned.console import _pages_auth, _pages_review
+from earned.console import (
+    _pages_auth,
+    _pages_evals,
+    _pages_metrics,
+    _pages_review,
+    _pages_rollout,
+)
 from earned.console._web import (
     PREFIX,
     ConsoleRoute,
@@ -27,6 +33,9 @@ __all__ = ["PAGE_ROUTERS", "install_console"]
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     _pages_auth.router,
     _pages_review.router,
+    _pages_rollout.router,
+    _pages_evals.router,
+    _pages_metrics.router,
 )
 
 _root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)

@@ -17,14 +17,15 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from earned.errors import ConfigError
-from earned.metrics import METRICS, check_alerts, default_rules
+from earned.metrics import METRICS, RuleSet, check_alerts, default_rules
 from earned.metrics._window import DIMENSIONS
 from earned.server._auth import Identity
+from earned.server._context import ApiContext
 from earned.server._deps import Ctx, Reader, bearer, identity
 from earned.server._errors import BadRequest, Forbidden, Unavailable
 from earned.server._schemas import NameQuery
 
-__all__ = ["router"]
+__all__ = ["router", "rules_for"]
 
 router = APIRouter(tags=["metrics"])
 
@@ -67,16 +68,20 @@ def metrics(
 @router.get("/v1/alerts", summary="Evaluate the alert rules now")
 def alerts(caller: Reader, context: Ctx, window: Window | None = None) -> dict[str, Any]:
     """Every rule's verdict (firing, ok, no data) with its runbook entry."""
-    rules = context.alert_rules or default_rules()
-    if caller.tenant is not None:
-        kept = []
-        for rule in rules.rules:
-            if "tenant" in METRICS[rule.metric].dimensions:
-                kept.append(
-                    rule.model_copy(update={"where": {**rule.where, "tenant": caller.tenant}})
-                )
-        rules = rules.model_copy(update={"rules": tuple(kept)})
+    rules = rules_for(context, caller)
     return check_alerts(context.metrics, rules, window=window).to_dict()
+
+
+def rules_for(context: ApiContext, caller: Identity) -> RuleSet:
+    """The server's alert rules as `caller` may see them: cut to its tenant, if it has one."""
+    rules = context.alert_rules or default_rules()
+    if caller.tenant is None:
+        return rules
+    kept = []
+    for rule in rules.rules:
+        if "tenant" in METRICS[rule.metric].dimensions:
+            kept.append(rule.model_copy(update={"where": {**rule.where, "tenant": caller.tenant}}))
+    return rules.model_copy(update={"rules": tuple(kept)})
 
 
 def _scraper(

@@ -40,7 +40,15 @@ from earned.server._deps import Ctx, Manager, Reader
 from earned.server._errors import Conflict, Forbidden, NotFound, Unavailable
 from earned.server._schemas import Body, IdPath, Limit, Name, NameQuery, Note
 
-__all__ = ["router"]
+__all__ = [
+    "capability_view",
+    "flip",
+    "matrix_view",
+    "open_rollout",
+    "promote_capability",
+    "rollback_capability",
+    "router",
+]
 
 router = APIRouter(prefix="/v1/rollout", tags=["rollout"])
 
@@ -99,7 +107,8 @@ def _matrix(context: ApiContext) -> CapabilityMatrix:
     return context.matrix
 
 
-def _store(context: ApiContext) -> tuple[CapabilityMatrix, RolloutStore]:
+def open_rollout(context: ApiContext) -> tuple[CapabilityMatrix, RolloutStore]:
+    """The server's matrix and its live store; 503 when the server has no matrix."""
     matrix = _matrix(context)
     return matrix, context.rollout_store(matrix)
 
@@ -172,7 +181,12 @@ def read_matrix(caller: Reader, context: Ctx) -> dict[str, Any]:
     Per capability: its spec (owner, tools, risk, rollback, stop conditions, approval-history
     rule, cohort), live stage, kill switch and the verdict of its required eval.
     """
-    matrix, store = _store(context)
+    return matrix_view(context)
+
+
+def matrix_view(context: ApiContext) -> dict[str, Any]:
+    """`GET /v1/rollout/matrix`'s body (the console's capabilities page shows the same)."""
+    matrix, store = open_rollout(context)
     return {
         "matrix": matrix.version,
         "name": matrix.name,
@@ -189,7 +203,12 @@ def read_capability(capability: IdPath, caller: Reader, context: Ctx) -> dict[st
 
     `next` holds the gates of the move one stage up with their evidence (null at autonomous).
     """
-    matrix, store = _store(context)
+    return capability_view(context, capability)
+
+
+def capability_view(context: ApiContext, capability: str) -> dict[str, Any]:
+    """`GET /v1/rollout/capabilities/{name}`'s body: the row, `next` gates, flags, history."""
+    matrix, store = open_rollout(context)
     _spec_or_404(matrix, capability)
     row = _capability_row(context, matrix, store, capability)
     promotion = Promotion(context.db, matrix, store, clock=context.clock)
@@ -203,7 +222,7 @@ def read_capability(capability: IdPath, caller: Reader, context: Ctx) -> dict[st
 @router.get("/flags", summary="Every flag and kill switch")
 def list_flags(caller: Reader, context: Ctx) -> list[dict[str, Any]]:
     """Each flag's value, owner and last change; agent-wide flags first."""
-    store = _store(context)[1]
+    store = open_rollout(context)[1]
     return [_flag_dict(f) for f in store.flags()]
 
 
@@ -215,7 +234,7 @@ def rollout_history(
     limit: Limit = 50,
 ) -> list[dict[str, Any]]:
     """The rollout audit entries: who moved what, when, why, with the evidence."""
-    store = _store(context)[1]
+    store = open_rollout(context)[1]
     entries = store.audit.list(action="rollout.*", limit=limit)
     if capability is not None:
         entries = [e for e in entries if e.target in (capability, f"{capability}/enabled")]
@@ -251,12 +270,24 @@ def list_pins(caller: Reader, context: Ctx, capability: NameQuery = None) -> lis
 @router.post("/flags", summary="Turn a flag on or off (audited)")
 def set_flag(body: FlagRequest, caller: Manager, context: Ctx) -> dict[str, Any]:
     """The flag as it is now; the flip applies on the next call of every running run."""
-    matrix, store = _store(context)
-    scope, name = split_flag(body.flag, matrix)
-    _must_own(caller, None if scope == AGENT_SCOPE else scope, f"set {body.flag}")
+    return flip(context, caller, body.flag, body.enabled, body.reason)
+
+
+def flip(
+    context: ApiContext, caller: Identity, target: str, enabled: bool, reason: str
+) -> dict[str, Any]:
+    """Set a flag (`agent`, a capability, `name` or `scope/name`) as `caller`; audited.
+
+    403 unless the caller manages its capability (agent-wide flags: admins and owners
+    without a capability list); 404 for an unknown capability; 400 for an unknown flag.
+    """
+    matrix, store = open_rollout(context)
+    scope, name = split_flag(target, matrix)
+    verb = "switch on" if enabled else "switch off"
+    _must_own(caller, None if scope == AGENT_SCOPE else scope, f"{verb} {target}")
     if scope != AGENT_SCOPE:
         _spec_or_404(matrix, scope)
-    flag = store.set_flag(scope, name, body.enabled, actor=_actor(caller), reason=body.reason)
+    flag = store.set_flag(scope, name, enabled, actor=_actor(caller), reason=reason)
     return _flag_dict(flag)
 
 
@@ -267,13 +298,7 @@ def kill(body: KillRequest, caller: Manager, context: Ctx) -> dict[str, Any]:
     Running runs stop at their next model call (they escalate); every tool call of a killed
     capability is denied from the next call on.
     """
-    matrix, store = _store(context)
-    scope, name = split_flag(body.target, matrix)
-    _must_own(caller, None if scope == AGENT_SCOPE else scope, f"switch off {body.target}")
-    if scope != AGENT_SCOPE:
-        _spec_or_404(matrix, scope)
-    flag = store.set_flag(scope, name, False, actor=_actor(caller), reason=body.reason)
-    return _flag_dict(flag)
+    return flip(context, caller, body.target, False, body.reason)
 
 
 @router.post(
@@ -284,15 +309,28 @@ def promote(
     capability: IdPath, body: PromoteRequest, caller: Manager, context: Ctx
 ) -> dict[str, Any]:
     """The gates judged (as `earned rollout promote`), and the new state when it moved."""
-    matrix, store = _store(context)
+    return promote_capability(
+        context, caller, capability, to=body.to, reason=body.reason, dry_run=body.dry_run
+    )
+
+
+def promote_capability(
+    context: ApiContext,
+    caller: Identity,
+    capability: str,
+    *,
+    to: Stage | None = None,
+    reason: str | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Judge the move with `Promotion` and make it when every gate passes (409 otherwise)."""
+    matrix, store = open_rollout(context)
     _spec_or_404(matrix, capability)
     _must_own(caller, capability, f"promote {capability}")
     promotion = Promotion(context.db, matrix, store, clock=context.clock)
-    if body.dry_run:
-        return {**promotion.check(capability, to=body.to).to_dict(), "promoted": False}
-    check, state = promotion.promote(
-        capability, actor=_actor(caller), to=body.to, reason=body.reason
-    )
+    if dry_run:
+        return {**promotion.check(capability, to=to).to_dict(), "promoted": False}
+    check, state = promotion.promote(capability, actor=_actor(caller), to=to, reason=reason)
     if state is None:
         raise _refused(check)
     return {**check.to_dict(), "promoted": True, "state": state.to_dict()}
@@ -314,13 +352,25 @@ def rollback(
     capability: IdPath, body: RollbackRequest, caller: Manager, context: Ctx
 ) -> dict[str, Any]:
     """Demote to the fallback stage (or `to`), with no gates, as `earned rollout rollback`."""
-    matrix, store = _store(context)
+    return rollback_capability(context, caller, capability, to=body.to, reason=body.reason)
+
+
+def rollback_capability(
+    context: ApiContext,
+    caller: Identity,
+    capability: str,
+    *,
+    to: Stage | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Demote with `Promotion.rollback` (409 when `to` is not below the current stage)."""
+    matrix, store = open_rollout(context)
     _spec_or_404(matrix, capability)
     _must_own(caller, capability, f"roll back {capability}")
     promotion = Promotion(context.db, matrix, store, clock=context.clock)
     before = store.state(capability)
     try:
-        state = promotion.rollback(capability, actor=_actor(caller), to=body.to, reason=body.reason)
+        state = promotion.rollback(capability, actor=_actor(caller), to=to, reason=reason)
     except UserError as exc:
         raise Conflict(exc.message, fix="pick a stage below the current one, or promote") from exc
     spec = matrix.get(capability)
@@ -335,7 +385,7 @@ def rollback(
 @router.post("/check", summary="Measure every stop condition now; demote what trips")
 def check_stops(body: CheckRequest, caller: Manager, context: Ctx) -> dict[str, Any]:
     """As `earned rollout check`: an owner token with a capability list checks only those."""
-    matrix, store = _store(context)
+    matrix, store = open_rollout(context)
     names = [c for c in matrix.capabilities if caller.owns(c)]
     monitor = StopMonitor(context.db, matrix, store, clock=context.clock)
     report = monitor.check(actor=_actor(caller), demote=body.demote, capabilities=names)
