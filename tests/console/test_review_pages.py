@@ -135,7 +135,7 @@ async def test_approving_with_edits_validates_json_and_keeps_unchanged_values(
     listed = await session.post(path, {**base, "edited": "[1, 2]"})
     assert "must be a JSON object" in listed.text
     shown = ReviewQueue(api.db).get("apr_run_pii").context["arguments"]
-    from earned.console._pages_review import redact
+    from earned.console._web import redact
 
     redacted = redact(api.app.state.earned, "run_pii", shown)
     assert redacted["order_id"] != "ana.lopez@example.com"

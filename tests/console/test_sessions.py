@@ -26,9 +26,9 @@ def _cookie(response: httpx.Response, name: str) -> str:
 
 async def test_a_page_without_a_session_leads_to_the_login_page(pages: Pages) -> None:
     client = pages.client()
-    response = await client.get("/console/review")
+    response = await client.get("/console/traces?agent=refunds")
     assert response.status_code == 303
-    assert response.headers["location"] == "/console/login?next=/console/review"
+    assert response.headers["location"] == "/console/login?next=/console/traces%3Fagent%3Drefunds"
     assert (await client.get("/")).headers["location"] == "/console/"
 
 

@@ -9,11 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from earned.console import (
+    _pages_audit,
     _pages_auth,
     _pages_evals,
     _pages_metrics,
     _pages_review,
     _pages_rollout,
+    _pages_traces,
 )
 from earned.console._web import (
     PREFIX,
@@ -33,9 +35,11 @@ __all__ = ["PAGE_ROUTERS", "install_console"]
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     _pages_auth.router,
     _pages_review.router,
+    _pages_traces.router,
     _pages_rollout.router,
     _pages_evals.router,
     _pages_metrics.router,
+    _pages_audit.router,
 )
 
 _root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)

@@ -23,6 +23,7 @@ from earned.console._web import (
     PageReviewer,
     PostedForm,
     page_router,
+    redact,
     redirect,
     render,
 )
@@ -33,24 +34,13 @@ from earned.server._deps import Ctx
 from earned.server._errors import _status_of
 from earned.server._schemas import IdPath
 
-__all__ = ["redact", "restore", "router"]
+__all__ = ["restore", "router"]
 
 router = page_router("/review", area="review")
 
 KindQuery = Annotated[Literal["approval", "draft", "audit"] | None, Query()]
 DECISIONS = ("approve", "approve_edited", "reject")
 _WORDS = {"approve": "approved", "approve_edited": "approved with edits", "reject": "rejected"}
-
-
-def redact(context: ApiContext, run_id: str, value: Any) -> Any:
-    """`value` as the queue's redactor shows it (PII and secrets replaced)."""
-    if value is None:
-        return None
-    scope = f"console:{run_id}"
-    try:
-        return context.review.redactor.scope(scope).value(value)
-    finally:
-        context.review.redactor.forget(scope)
 
 
 def restore(edited: Any, shown: Any, original: Any) -> Any:

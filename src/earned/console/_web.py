@@ -53,6 +53,7 @@ __all__ = [
     "PostedForm",
     "console_state",
     "page_router",
+    "redact",
     "redirect",
     "render",
 ]
@@ -204,6 +205,17 @@ async def posted_form(
 
 
 PostedForm = Annotated[Form, Depends(posted_form)]
+
+
+def redact(context: ApiContext, run_id: str, value: Any) -> Any:
+    """`value` as pages show it: through the app's redactor (PII and secrets replaced)."""
+    if value is None:
+        return None
+    scope = f"console:{run_id}"
+    try:
+        return context.review.redactor.scope(scope).value(value)
+    finally:
+        context.review.redactor.forget(scope)
 
 
 def _page_headers(settings: ConsoleSettings) -> dict[str, str]:

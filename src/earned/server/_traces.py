@@ -7,19 +7,29 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from earned.errors import ConfigError
+from earned.server._auth import Identity
 from earned.server._deps import Ctx, Reader
 from earned.server._errors import BadRequest
 from earned.server._runs import visible_run
 from earned.server._schemas import IdPath, Limit, NameQuery, Offset
 from earned.tracing import TraceQuery
 
-__all__ = ["router"]
+__all__ = ["router", "trace_query"]
 
 router = APIRouter(prefix="/v1/traces", tags=["traces"])
 
 Seconds = Annotated[float | None, Query(ge=0, le=1e12)]
 Dollars = Annotated[float | None, Query(ge=0, le=1e9)]
 Csv = Annotated[str | None, Query(max_length=500, pattern=r"^[A-Za-z0-9_.:,-]*$")]
+
+
+def trace_query(caller: Identity, *, tenant: str | None = None, **filters: Any) -> TraceQuery:
+    """A trace search for `caller`: a tenant-scoped token searches its own tenant only.
+
+    `tenant` is a filter only an all-tenant token can use; the API and the console both
+    search through this.
+    """
+    return TraceQuery(tenant=caller.tenant if caller.tenant is not None else tenant, **filters)
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
@@ -55,13 +65,14 @@ def search_traces(
 
     `status` and `error_type` take comma-separated values (any of them matches).
     """
-    query = TraceQuery(
+    query = trace_query(
+        caller,
         since=since,
         until=until,
         agent=agent,
         capability=capability,
         user=user,
-        tenant=caller.tenant if caller.tenant is not None else tenant,
+        tenant=tenant,
         tool=tool,
         status=_csv(status),
         error_type=_csv(error_type),
