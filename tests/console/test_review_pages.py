@@ -184,3 +184,30 @@ async def test_a_bad_item_id_is_a_readable_page(pages: Pages) -> None:
     kind = await session.get("/console/review?kind=bogus")
     assert kind.status_code == 422
     assert "Traceback" not in kind.text
+
+
+async def test_draft_and_audit_items_render_with_their_forms(pages: Pages, api: Api) -> None:
+    from earned.review import AuditSampler
+
+    seed_run(api.db, "run_draft", stage="assist", output={"reply": "Hello Ana"})
+    seed_run(api.db, "run_auto", stage="autonomous", status="failed", created_at=NOW - 8 * 86400)
+    AuditSampler(api.db, clock=lambda: NOW).sample(tenant="acme")
+    session = await pages.login("acme-reviewer")
+    draft = await session.get("/console/review/drf_run_draft")
+    assert draft.status_code == 200
+    assert "Hello Ana" in draft.text
+    assert "expected_digest" not in draft.text
+    audit = await session.get("/console/review/aud_run_auto")
+    assert audit.status_code == 200, audit.text
+    assert "Record the score" in audit.text
+    failing = {f"score_{c}": "2" for c in ("correct", "grounded", "policy", "safe", "tone")}
+    refused = await session.post("/console/review/aud_run_auto/score", failing)
+    assert refused.status_code in (400, 422)
+    assert "reason" in refused.text
+    scored = await session.post(
+        "/console/review/aud_run_auto/score",
+        {**failing, "reason_code": "hallucination", "note": "invented an order"},
+    )
+    assert scored.status_code == 303
+    queue = await session.get("/console/review")
+    assert "aud_run_auto scored: failed" in queue.text
