@@ -141,27 +141,3 @@ def test_unexpected_errors_are_reported_as_bugs(
     assert code == 1
     assert "internal error: RuntimeError: kaboom" in err
     assert "EARNED_DEBUG=1" in err
-
-
-@pytest.mark.slow
-def test_demo_runs_offline_and_summarises(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code, out, err = run(capsys, "demo", "--json")
-    assert code == 0, out + err
-    summary = json.loads(out)
-    assert summary["database_url"] == "sqlite:///./.earned/earned.db"
-    assert (tmp_path / ".earned" / "earned.db").is_file()
-    by_ticket = {r["ticket_id"]: r for r in summary["runs"]}
-    assert by_ticket["T-1"]["status"] == "completed"
-    assert by_ticket["T-1"]["rules"][-1] == "auto-small-refunds"
-    assert by_ticket["T-2"]["status"] == "waiting_approval"
-    assert by_ticket["T-2"]["approval_id"] in summary["approvals_waiting"]
-    assert by_ticket["T-5"]["status"] == "waiting_approval"
-    assert by_ticket["T-5"]["rules"] == ["tainted-run"]
-    assert by_ticket["T-3"]["rules"][-1] == "large-refunds"
-    assert by_ticket["T-5"]["tainted"] is True
-    assert by_ticket["T-6"]["status"] == "escalated"
-    code, out, _ = run(capsys, "demo")
-    assert code == 0
-    assert "auto-small-refunds" in out

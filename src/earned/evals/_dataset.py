@@ -81,6 +81,23 @@ class Dataset:
         )
         return Dataset(name=self.name, scenarios=kept, source=self.source)
 
+    def sample(self, size: int) -> Dataset:
+        """At most `size` scenarios, spread evenly over the dataset (the same ones every time).
+
+        Evenly spaced rather than random, so a sample keeps the file's mix (its classes are
+        laid out in turn) and two runs of the same sample compare.
+        """
+        if size < 1:
+            raise DatasetError(
+                f"a sample needs at least one case, got {size}",
+                fix="pass a positive size (or no sample, for every case)",
+            )
+        count = len(self.scenarios)
+        if size >= count:
+            return self
+        picked = tuple(self.scenarios[i * count // size] for i in range(size))
+        return Dataset(name=self.name, scenarios=picked, source=self.source)
+
     def to_jsonl(self) -> str:
         """The dataset as JSONL text, one scenario a line."""
         return "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in self.scenarios)

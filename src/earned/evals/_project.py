@@ -334,10 +334,13 @@ async def run_project(
     suite: str = ALL_SUITES,
     capability: str | None = None,
     model: str | None = None,
+    sample: int | None = None,
 ) -> list[EvalReport]:
     """Run the chosen suites for the chosen capabilities; one report per (capability, suite).
 
-    Every manifest and dataset is loaded (and validated) before the first case runs.
+    Every manifest and dataset is loaded (and validated) before the first case runs. With
+    `sample`, each suite runs at most that many cases, spread evenly over its dataset
+    (`Dataset.sample`): a quicker, smaller judgement, stored as its own eval run.
     """
     plan: list[EvalTarget] = []
     for cap_name in project.capability_names(capability):
@@ -347,11 +350,12 @@ async def run_project(
         settings = spec.settings(model)
         for suite_name in _suites_for(project, spec, suite):
             suite_spec = project.suites[suite_name]
+            dataset = suite_spec.load()
             plan.append(
                 EvalTarget(
                     agent=agent,
                     suite=suite_name,
-                    dataset=suite_spec.load(),
+                    dataset=dataset if sample is None else dataset.sample(sample),
                     split=suite_spec.split,
                     manifest=manifest,
                     project=project.name,
