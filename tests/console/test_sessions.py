@@ -191,3 +191,15 @@ async def test_an_unknown_console_page_is_an_html_404(pages: Pages) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "there is no console page /console/nope" in response.text
+
+
+async def test_a_session_ends_after_its_lifetime_even_when_in_use(pages: Pages, api: Api) -> None:
+    session = await pages.login("acme-viewer")
+    clock = api.app.state.earned.clock
+    start = clock.now
+    for _ in range(6):  # a request every 110 minutes: never idle, 11 hours in all
+        clock.now += 110 * 60
+        assert (await session.get("/console/review")).status_code == 200
+    clock.now += 110 * 60  # 12 h 50 min after login
+    assert (await session.get("/console/review")).status_code == 303
+    clock.now = start

@@ -153,12 +153,6 @@ class SessionStore:
         with self.db.engine.begin() as conn:
             conn.execute(sa.delete(console_sessions).where(console_sessions.c.session_hash == key))
 
-    def end_all(self, token_id: str) -> int:
-        """End every session of a token; how many there were."""
-        stmt = sa.delete(console_sessions).where(console_sessions.c.token_id == token_id)
-        with self.db.engine.begin() as conn:
-            return conn.execute(stmt).rowcount
-
     def _update(self, key: str, **values: object) -> None:
         stmt = sa.update(console_sessions).where(console_sessions.c.session_hash == key)
         with self.db.engine.begin() as conn:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -106,7 +106,6 @@ class ConsoleState:
     settings: ConsoleSettings
     templates: jinja2.Environment
     sessions: SessionStore | None = None
-    extra: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 def make_templates() -> jinja2.Environment:
