@@ -8,7 +8,7 @@ from earned.approvals import ApprovalStore
 from earned.review import ReviewQueue
 from earned.store._tables import review_decisions
 from tests.console.conftest import Pages
-from tests.review.seed import HOUR, NOW, seed_approval, seed_run
+from tests.review.seed import HOUR, NOW, Clock, seed_approval, seed_run
 from tests.server.conftest import Api
 
 
@@ -211,3 +211,23 @@ async def test_draft_and_audit_items_render_with_their_forms(pages: Pages, api: 
     assert scored.status_code == 303
     queue = await session.get("/console/review")
     assert "aud_run_auto scored: failed" in queue.text
+
+
+async def test_reviewer_fatigue_is_flagged_on_the_queue(pages: Pages, api: Api) -> None:
+    clock = Clock(NOW - HOUR)  # decisions over the last hour, a minute apart
+    queue = ReviewQueue(api.db, clock=clock)
+    for i in range(21):
+        seed_approval(api.db, f"run_stamp_{i:02d}", created_at=NOW - 2 * HOUR + i * 60)
+        clock.now += 60
+        queue.decide(f"apr_run_stamp_{i:02d}", action="approve", reviewer="acme-reviewer",
+                     role="reviewer", tenant="acme")  # fmt: skip
+    reviewer = await pages.login("acme-reviewer")
+    own = await reviewer.get("/console/review")
+    assert "Reviewer fatigue" in own.text
+    assert "acme-reviewer: approval rate near 100" in own.text
+    owner = await pages.login("acme-owner")
+    assert "acme-reviewer: approval rate near 100" in (await owner.get("/console/review")).text
+    viewer = await pages.login("acme-viewer")
+    assert "Reviewer fatigue" not in (await viewer.get("/console/review")).text
+    other = await pages.login("globex-reviewer")
+    assert "Reviewer fatigue" not in (await other.get("/console/review")).text
