@@ -4,11 +4,13 @@ bench_step_overhead's agent runs `--iterations` times on a durable Engine (SQLit
 default) in a child process, under `py-spy record --threads` (every thread: the event loop,
 DBOS's executor threads, the span writer). Samples of threads that are waiting (a lock, a
 queue, the selector, a sleep) are dropped, so the shares are of the CPU the runs burn, by
-frame (self and inclusive) and by package. The wall time of a run is that CPU plus what it
-waits for (commits reaching the disk, thread hand-offs), which a sampler cannot attribute:
-bench_step_overhead's `dbos-floor` and `earned-inline` configurations measure those parts.
+frame (self and inclusive) and by package; so are the samples of launching and shutting
+down the engine (counted apart as `startup_samples`). The wall time of a run is that CPU
+plus what it waits for (commits reaching the disk, thread hand-offs), which a sampler
+cannot attribute: bench_step_overhead's `dbos-floor` and `earned-inline` configurations
+measure those parts.
 
-    pip install py-spy
+    pip install -e '.[bench]'                                    # py-spy (dev includes it)
     python bench/profile_step_overhead.py                        # 300 runs on SQLite
     python bench/profile_step_overhead.py --database postgresql+psycopg://...
 
@@ -43,6 +45,10 @@ IDLE = re.compile(
     r"|SystemDatabase\._notification_listener_polling|SpanStore\._run \(|sleep|Thread\._wait"
     r"|queue_thread|dynamic_scheduler_loop|_run_background_jobs|background_jobs_thread"
     r"|queue_worker_thread|thread \()"
+)
+#: Frames of starting and stopping the engine (once per process, not per run): left out.
+STARTUP = re.compile(
+    r"^(Engine\.(__init__|launch|shutdown) \(earned/runtime/|DBOS\._(launch|destroy) \(dbos/)"
 )
 #: Frames of the benchmark's own loop and of Python's machinery, left out of the tables.
 PLUMBING = re.compile(
@@ -87,7 +93,7 @@ def analyse(lines: Iterable[str], top: int) -> dict[str, Any]:
     inclusive: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     threads: Counter[str] = Counter()
-    busy = 0
+    busy = startup = 0
     for line in lines:
         stack, _, count = line.rstrip().rpartition(" ")
         if not stack or not count.isdigit():
@@ -96,6 +102,9 @@ def analyse(lines: Iterable[str], top: int) -> dict[str, Any]:
         if IDLE.match(frames[-1]) or any("_find_and_load" in f for f in frames):
             continue  # waiting, or importing
         n = int(count)
+        if any(STARTUP.match(f) for f in frames):
+            startup += n  # launching or shutting down the engine, not running the agent
+            continue
         busy += n
         leaf = _frame(frames[-1])
         own[leaf] += n
@@ -110,6 +119,7 @@ def analyse(lines: Iterable[str], top: int) -> dict[str, Any]:
 
     return {
         "busy_samples": busy,
+        "startup_samples": startup,
         "by_thread": shares(threads, 8),
         "by_package": shares(packages, 20),
         "self": shares(own, top),
@@ -121,7 +131,7 @@ def record(iterations: int, database: str | None, rate: int) -> list[str]:
     """Run the workload under py-spy in a child process; the collapsed stacks."""
     spy = shutil.which("py-spy")
     if spy is None:
-        raise SystemExit("py-spy is not installed: pip install py-spy")
+        raise SystemExit("py-spy is not installed: pip install -e '.[bench]' (or py-spy)")
     with tempfile.TemporaryDirectory(prefix="earned-profile-") as tmp:
         raw = Path(tmp) / "stacks.txt"
         url = database or f"sqlite:///{Path(tmp) / 'earned.db'}"
