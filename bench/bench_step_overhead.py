@@ -32,11 +32,12 @@ The configurations alternate in rounds (round k starts at configuration k, then 
 drift hits every configuration alike. earned runs in this interpreter; each anchor round is
 a subprocess of the bench venv's interpreter (scripts/bench_venv.sh) that reports its own
 per-run timings, so the anchors never become dependencies of earned. Timings are pooled
-over the rounds; ratios come from the pooled medians.
+over the rounds. Ratios to the floor are of run times; ratios to PydanticAI+DBOS (as
+shipped, and in WAL mode) are of per-step overhead; each at the median and at p95, pooled.
 
     python bench/bench_step_overhead.py                       # 6 rounds x 40 runs each
     python bench/bench_step_overhead.py --rounds 2 --iterations 10 --configs bare earned-sqlite
-    python bench/bench_step_overhead.py --profile             # py-spy over earned-sqlite
+    python bench/profile_step_overhead.py                     # where earned-sqlite's time goes
 
 Prints a table and writes JSON to bench/results/step_overhead.json (or --out). No figure
 here is asserted anywhere: the test suite only checks that a tiny run completes.
@@ -295,15 +296,21 @@ def summarise(runs: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
             "step_overhead_ms_p50": statistics.median(per_step),
             "step_overhead_ms_p95": percentile(per_step, 95),
         }
+    bare = rows.get("bare")
     for row in rows.values():
-        row["ratio_to_bare"] = row["run_ms_p50"] / (floor * 1000) if floor else None
+        # to the floor: run time over the bare loop's run time (its overhead is zero)
+        row["ratio_to_bare"] = _ratio(row, bare, "run_ms_p50")
+        row["ratio_to_bare_p95"] = _ratio(row, bare, "run_ms_p95")
+        # to an anchor: per-step overhead over the anchor's, at the median and at p95
         for base in (PAI, PAI_WAL):
-            anchor = rows.get(base)
             key = "ratio_to_" + base.replace("-", "_")
-            row[key] = (
-                row["step_overhead_ms_p50"] / anchor["step_overhead_ms_p50"] if anchor else None
-            )
+            row[key] = _ratio(row, rows.get(base), "step_overhead_ms_p50")
+            row[key + "_p95"] = _ratio(row, rows.get(base), "step_overhead_ms_p95")
     return rows
+
+
+def _ratio(row: dict[str, Any], base: dict[str, Any] | None, key: str) -> float | None:
+    return row[key] / base[key] if base and base[key] else None
 
 
 # -- the machine --------------------------------------------------------------------------
@@ -458,7 +465,7 @@ def render(report: dict[str, Any], console: Console) -> None:
         title_justify="left",
     )
     columns = ("configuration", "run ms p50", "run ms p95", "ms/step p50", "ms/step p95")
-    for column in (*columns, "x bare", "x pai-dbos", "x pai-dbos-wal"):
+    for column in (*columns, "x bare p50/p95", "x pai-dbos p50/p95", "x pai-dbos-wal p50/p95"):
         table.add_column(column, justify="left" if column == "configuration" else "right")
     for config, row in report["results"].items():
         table.add_row(
@@ -468,7 +475,10 @@ def render(report: dict[str, Any], console: Console) -> None:
             *_cells(config, row),
         )
     console.print(table)
-    console.print("ms/step = (run - bare run p50) / steps; x pai-* = ratio of ms/step p50")
+    console.print(
+        "ms/step = (run - bare run p50) / steps; x bare = ratio of run times; "
+        "x pai-* = ratio of ms/step (at p50, at p95)"
+    )
     m = report["machine"]
     console.print(
         f"machine: {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu'] or m['platform']}; "
@@ -479,13 +489,18 @@ def render(report: dict[str, Any], console: Console) -> None:
 
 def _cells(config: str, row: dict[str, Any]) -> list[str]:
     if config == "bare":
-        return ["-", "-", "1x", "-", "-"]
-    ratios = [row["ratio_to_pydantic_ai_dbos"], row["ratio_to_pydantic_ai_dbos_wal"]]
+        return ["-", "-", "1 / 1", "-", "-"]
+
+    def pair(key: str, form: str) -> str:
+        p50, p95 = row[key], row[key + "_p95"]
+        return "-" if p50 is None else f"{p50:{form}} / {'-' if p95 is None else f'{p95:{form}}'}"
+
     return [
         f"{row['step_overhead_ms_p50']:.3f}",
         f"{row['step_overhead_ms_p95']:.3f}",
-        f"{row['ratio_to_bare']:,.0f}x",
-        *("-" if r is None else f"{r:.2f}" for r in ratios),
+        pair("ratio_to_bare", ",.0f"),
+        pair("ratio_to_pydantic_ai_dbos", ".2f"),
+        pair("ratio_to_pydantic_ai_dbos_wal", ".2f"),
     ]
 
 
@@ -502,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quiet", action="store_true", help="no per-round progress lines")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 150)  # a file: the whole table
     report = bench(
         args.configs,
         rounds=args.rounds,

@@ -35,7 +35,13 @@ def test_overhead_per_step_is_measured_over_the_bare_loop_median() -> None:
     assert rows["bare"]["step_overhead_ms_p50"] == pytest.approx(0.0)
     assert rows["earned-sqlite"]["step_overhead_ms_p50"] == pytest.approx(2.0)
     assert rows["earned-sqlite"]["ratio_to_pydantic_ai_dbos"] == pytest.approx(0.5)
+    assert rows["earned-sqlite"]["ratio_to_pydantic_ai_dbos_p95"] == pytest.approx(0.5)
+    assert rows["earned-sqlite"]["ratio_to_pydantic_ai_dbos_wal"] is None  # not measured
     assert rows["pydantic-ai-dbos"]["ratio_to_bare"] == pytest.approx(1 + steps * 4)
+    bare_p95 = bench.percentile([0.001, 0.001, 0.003], 95)
+    assert rows["pydantic-ai-dbos"]["ratio_to_bare_p95"] == pytest.approx(
+        (0.001 + steps * 0.004) / bare_p95
+    )
 
 
 def test_percentiles_interpolate_between_ranks() -> None:
