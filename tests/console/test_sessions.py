@@ -9,11 +9,13 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from earned.console import ConsoleSettings
 from earned.console._sessions import csrf_token
 from earned.server import TokenStore
+from earned.store import Database
 from earned.store._tables import console_sessions
 from tests.console.conftest import Pages, csrf_of
-from tests.server.conftest import Api
+from tests.server.conftest import Api, serve
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "earned" / "console" / "templates"
 
@@ -203,3 +205,15 @@ async def test_a_session_ends_after_its_lifetime_even_when_in_use(pages: Pages, 
     clock.now += 110 * 60  # 12 h 50 min after login
     assert (await session.get("/console/review")).status_code == 303
     clock.now = start
+
+
+async def test_behind_a_tls_proxy_cookies_can_always_be_secure(db: Database) -> None:
+    async for served in serve(db, console=ConsoleSettings(secure_cookies=True)):
+        response = await served.client.get(f"/console/login?token={served.secrets['acme-viewer']}")
+        assert "Secure" in _cookie(response, "earned_session")
+
+
+async def test_the_console_can_be_left_out(db: Database) -> None:
+    async for served in serve(db, console=False):
+        assert (await served.client.get("/console/login")).status_code == 404
+        assert (await served.client.get("/healthz")).status_code == 200

@@ -143,7 +143,10 @@ def serve_command(
             "front of it (a reverse proxy) and keep tokens secret",
             style="yellow",
         )
-    err_console().print(f"earned API on http://{host}:{port} ({names}); Ctrl-C to stop")
+    err_console().print(
+        f"earned API on http://{host}:{port} ({names}), console at "
+        f"http://{host}:{port}/console; Ctrl-C to stop"
+    )
     uvicorn.run(
         app,
         host=host,

@@ -31,6 +31,7 @@ from earned.console._web import (
     page_router,
     render,
     safe_next,
+    secure,
     session_user,
 )
 from earned.server._auth import ApiToken
@@ -123,7 +124,7 @@ def _start_session(request: Request, context: Ctx, secret: str, target: str) -> 
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure(request),
     )
     response.delete_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login", httponly=True, samesite="strict")
     return response
@@ -144,6 +145,6 @@ def _login_form(
         path=f"{PREFIX}/login",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure(request),
     )
     return response

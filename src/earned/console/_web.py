@@ -92,6 +92,9 @@ class ConsoleSettings:
     #: A session ends this long after login, and this long after its last request (seconds).
     session_lifetime: float = 12 * 3600.0
     session_idle: float = 2 * 3600.0
+    #: Mark cookies Secure: None, when the request came over https; True, always (behind a
+    #: proxy that terminates TLS and does not forward the scheme).
+    secure_cookies: bool | None = None
     #: The Content-Security-Policy of console pages: scripts and styles from the console only.
     content_security_policy: str = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -264,6 +267,13 @@ def redirect(
         assert state.sessions is not None
         state.sessions.set_flash(user.session.session_id, flash)
     return RedirectResponse(path, status_code=303)
+
+
+def secure(request: Request) -> bool:
+    """Whether the console's cookies are marked Secure for this request."""
+    state: ConsoleState = request.app.state.console
+    setting = state.settings.secure_cookies
+    return request.url.scheme == "https" if setting is None else setting
 
 
 def safe_next(path: str | None) -> str:
