@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -134,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    load_at_start = round(os.getloadavg()[0], 2)  # others' work on the machine skews it
     rows = run(args.cases, args.latency, args.concurrency)
+    load = round(os.getloadavg()[0], 2)
     print(f"{'concurrency':>11} {'cases':>6} {'bound s':>9} {'elapsed s':>10} {'ratio':>7}")
     for row in rows:
         print(
@@ -149,13 +152,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "goal": "ratio <= 1.10 (within 10% of cases x latency / concurrency)",
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "load_average_1m_at_start": load_at_start,
+                    "load_average_1m": load,
+                },
                 "results": rows,
             },
             indent=2,
         )
         + "\n"
     )
-    print(f"wrote {args.out}")
+    print(f"load average {load_at_start} at start, {load} at the end; wrote {args.out}")
     return 0
 
 
