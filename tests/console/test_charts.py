@@ -40,6 +40,7 @@ def texts(root: ET.Element) -> list[str]:
         (0, 97, [0, 25, 50, 75, 100]),
         (3, 3, [2.6, 2.8, 3.0, 3.2, 3.4]),
         (0, 0.034, [0, 0.01, 0.02, 0.03, 0.04]),
+        (0, 0, [0, 0.25, 0.5, 0.75, 1]),
     ],
 )
 def test_ticks_are_round_and_cover_the_range(
@@ -140,3 +141,25 @@ def test_a_killed_capability_shows_off_in_red() -> None:
 def test_an_unknown_stage_is_refused() -> None:
     with pytest.raises(ValueError, match="not on the ladder"):
         stage_ladder(STAGES, "orbit")
+
+
+def test_a_compact_ladder_has_no_labels_but_keeps_the_names_as_tooltips() -> None:
+    root = parse(stage_ladder(STAGES, "assist", fallback="approval_required", labels=False))
+    assert texts(root) == ["now"]
+    titles = [t.text for r in root.iter(f"{SVG}rect") if (t := r.find(f"{SVG}title")) is not None]
+    assert titles == STAGES
+
+
+def test_a_pinned_x_range_places_points_where_they_fall_and_one_point_sits_in_the_middle() -> None:
+    pinned = parse(line_chart([Series("p95", [(100, 1.0)])], x_range=(0, 100), width=560))
+    dot = next(pinned.iter(f"{SVG}circle"))
+    assert float(dot.get("cx") or 0) == pytest.approx(560 - 16)  # the right edge of the plot
+    alone = parse(line_chart([Series("score", [(50, 0.9)])], width=560))
+    dot = next(alone.iter(f"{SVG}circle"))
+    assert float(dot.get("cx") or 0) == pytest.approx(56 + (560 - 56 - 16) / 2)
+
+
+def test_many_bars_keep_their_values_in_tooltips_only() -> None:
+    root = parse(bar_chart([Bar(f"b{i}", float(i)) for i in range(12)], y_format=str))
+    assert "11.0" not in texts(root)
+    assert any((t.text or "").endswith(": 11.0") for t in root.iter(f"{SVG}title"))

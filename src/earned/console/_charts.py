@@ -120,8 +120,10 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         return [0.0, 1.0]
     if high < low:
         low, high = high, low
-    if high == low:
-        pad = abs(high) * 0.1 or 1.0
+    if high == low == 0:
+        high = 1.0  # nothing but zeros: an axis from 0 up, not around 0
+    elif high == low:
+        pad = abs(high) * 0.1
         low, high = low - pad, high + pad
     raw = (high - low) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
@@ -215,12 +217,15 @@ def line_chart(
     y_format: Formatter = _fmt,
     y_min: float | None = None,
     y_max: float | None = None,
+    x_range: tuple[float, float] | None = None,
     empty: str = "no data in this window",
 ) -> Markup:
     """Lines over a shared x axis, with y gridlines, tick labels, a dot per point, a legend.
 
     `y_min`/`y_max` pin the axis (0 and 1 for a rate); otherwise it fits the data with
-    round ticks. A point whose y is None breaks its line.
+    round ticks. `x_range` pins the x axis (a window's start and end), so points sit where
+    they fall in it; a single x is drawn in the middle. A point whose y is None breaks its
+    line.
     """
     points = [(float(x), float(y)) for s in series for x, y in s.points if y is not None]
     finite = [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
@@ -234,18 +239,25 @@ def line_chart(
     high = y_max if y_max is not None else max(ys)
     ticks = nice_ticks(low, high)
     ticks = [t for t in ticks if (y_min is None or t >= y_min) and (y_max is None or t <= y_max)]
+    x_low, x_high = x_range if x_range is not None else (min(xs), max(xs))
+    if x_low == x_high:
+        x_low, x_high = x_low - 1.0, x_high + 1.0
     frame = _Frame(
         width=width,
         height=height + 18,
         bottom=58,
-        x_min=min(xs),
-        x_max=max(xs),
+        x_min=x_low,
+        x_max=x_high,
         y_min=min(ticks[0], low) if ticks else low,
         y_max=max(ticks[-1], high) if ticks else high,
     )
     parts += _y_axis(frame, ticks, y_format)
     base = frame.height - frame.bottom
-    for tick in _x_ticks(xs):
+    for tick in _x_ticks(
+        [x for x in xs if x_low <= x <= x_high]
+        if x_range is None
+        else [x_low + (x_high - x_low) * i / 5 for i in range(6)]
+    ):
         parts.append(
             f'<text x="{_num(frame.x(tick))}" y="{base + 15}" text-anchor="middle" '
             f'font-size="11" fill="{_AXIS}" {_FONT}>{escape(x_format(tick))}</text>'
@@ -317,10 +329,11 @@ def bar_chart(
             f'height="{_num(max(h, 0.5))}" fill="{color}"><title>{escape(bar.label)}: '
             f"{escape(y_format(value))}</title></rect>"
         )
-        parts.append(
-            f'<text x="{_num(center)}" y="{_num(y - 4)}" text-anchor="middle" font-size="10" '
-            f'fill="{_TEXT}" {_FONT}>{escape(y_format(value))}</text>'
-        )
+        if len(bars) <= _VALUE_LABELS:
+            parts.append(
+                f'<text x="{_num(center)}" y="{_num(y - 4)}" text-anchor="middle" '
+                f'font-size="10" fill="{_TEXT}" {_FONT}>{escape(y_format(value))}</text>'
+            )
         if len(bars) <= 16 or index % math.ceil(len(bars) / 16) == 0:
             parts.append(
                 f'<text x="{_num(center)}" y="{height - frame.bottom + 15}" text-anchor="middle" '
@@ -329,6 +342,9 @@ def bar_chart(
     parts.append("</svg>")
     return Markup("".join(parts))
 
+
+#: Bars print their values above them up to this many bars (beyond: in their tooltips).
+_VALUE_LABELS = 8
 
 _LADDER_DONE = "#bbf7d0"
 _LADDER_NOW = "#16a34a"
@@ -346,23 +362,25 @@ def stage_ladder(
     title: str = "",
     width: int = 560,
     step_height: int = 14,
+    labels: bool = True,
 ) -> Markup:
     """The autonomy ladder as a staircase: stages climbed, the current one, those ahead.
 
     `fallback` (where a tripped stop condition sends the capability) is marked with a dashed
-    outline, `target` (the next promotion) with an arrow; `killed` paints the current step red
-    (its kill switch is off).
+    outline, `target` (the next promotion) with `next`; `killed` paints the current step red
+    (its kill switch is off). `labels=False` leaves the stage names out (a compact ladder in
+    a table row; each step keeps its name as a tooltip).
     """
     if current not in stages:
         raise ValueError(f"stage {current!r} is not on the ladder {list(stages)!r}")
     count = len(stages)
-    height = 44 + step_height * count + 34
+    height = (44 if title else 20) + step_height * count + (34 if labels else 4)
     frame = _Frame(width=width, height=height, left=8, right=8)
     label = f"stage ladder: at {current}" + (", switched off" if killed else "")
     parts = _open(width, height, title, label)
     now = stages.index(current)
     slot = (width - frame.left - frame.right) / count
-    floor = height - 30
+    floor = height - (30 if labels else 2)
     for index, stage in enumerate(stages):
         parts += _ladder_step(
             index=index,
@@ -375,6 +393,7 @@ def stage_ladder(
             fallback=stage == fallback,
             target=stage == target,
             killed=killed,
+            labels=labels,
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -392,6 +411,7 @@ def _ladder_step(
     fallback: bool,
     target: bool,
     killed: bool,
+    labels: bool,
 ) -> list[str]:
     if index < now:
         fill = _LADDER_DONE
@@ -410,10 +430,13 @@ def _ladder_step(
         f'<rect class="step{" current" if index == now else ""}" x="{_num(x + 1)}" '
         f'y="{_num(top)}" width="{_num(slot - 2)}" height="{_num(rise)}" fill="{fill}" '
         f"{outline}><title>{escape(stage)}</title></rect>",
-        f'<text x="{_num(x + slot / 2)}" y="{_num(floor + 14)}" text-anchor="middle" '
-        f'font-size="10" fill="{_TEXT}" {_FONT}{weight}>'
-        f"{escape(stage.replace('_', ' '))}</text>",
     ]
+    if labels:
+        parts.append(
+            f'<text x="{_num(x + slot / 2)}" y="{_num(floor + 14)}" text-anchor="middle" '
+            f'font-size="10" fill="{_TEXT}" {_FONT}{weight}>'
+            f"{escape(stage.replace('_', ' '))}</text>"
+        )
     if index == now:
         word = "OFF" if killed else "now"
         parts.append(
@@ -425,7 +448,7 @@ def _ladder_step(
             f'<text x="{_num(x + slot / 2)}" y="{_num(top - 5)}" text-anchor="middle" '
             f'font-size="11" fill="{_AXIS}" {_FONT}>next</text>'
         )
-    if fallback:
+    if fallback and labels:
         parts.append(
             f'<text x="{_num(x + slot / 2)}" y="{_num(floor + 26)}" text-anchor="middle" '
             f'font-size="9" fill="{_AXIS}" {_FONT}>fallback</text>'

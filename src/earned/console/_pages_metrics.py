@@ -70,6 +70,7 @@ def _value(report: MetricsReport, metric: str) -> float | None:
 
 def _charts(buckets: list[tuple[float, MetricsReport]], window: str) -> dict[str, Any]:
     label = time_label if BUCKETS[window][0] < 86_400 else day_label
+    span = (buckets[0][0], buckets[-1][0])
     latency = [
         Series(name, [(end, _ms(_value(r, metric))) for end, r in buckets])
         for name, metric in (
@@ -85,7 +86,11 @@ def _charts(buckets: list[tuple[float, MetricsReport]], window: str) -> dict[str
     cost = [Bar(label(end), _value(r, "cost_total") or 0.0) for end, r in buckets]
     return {
         "latency": line_chart(
-            latency, title="Run latency percentiles", x_format=label, y_format=_ms_text
+            latency,
+            title="Run latency percentiles",
+            x_format=label,
+            y_format=_ms_text,
+            x_range=span,
         ),
         "approval": line_chart(
             approval,
@@ -94,9 +99,14 @@ def _charts(buckets: list[tuple[float, MetricsReport]], window: str) -> dict[str
             y_format=lambda v: f"{v:.0%}",
             y_min=0.0,
             y_max=1.0,
+            x_range=span,
         ),
         "per_session": line_chart(
-            per_session, title="Cost per session", x_format=label, y_format=_dollars
+            per_session,
+            title="Cost per session",
+            x_format=label,
+            y_format=_dollars,
+            x_range=span,
         ),
         "cost": bar_chart(
             cost,

@@ -48,7 +48,14 @@ router = page_router("/capabilities", area="capabilities")
 STAGES = tuple(s.value for s in Stage)
 
 
-def _ladder(row: dict[str, Any], *, width: int, step: int, next_stage: str | None = None) -> Any:
+def _ladder(
+    row: dict[str, Any],
+    *,
+    width: int,
+    step: int,
+    next_stage: str | None = None,
+    labels: bool = True,
+) -> Any:
     return stage_ladder(
         STAGES,
         row["stage"],
@@ -57,6 +64,7 @@ def _ladder(row: dict[str, Any], *, width: int, step: int, next_stage: str | Non
         killed=not row["enabled"],
         width=width,
         step_height=step,
+        labels=labels,
     )
 
 
@@ -66,7 +74,10 @@ def matrix_page(request: Request, user: PageReader, context: Ctx) -> HTMLRespons
     if context.matrix is None:
         return _no_matrix(request, user)
     view = matrix_view(context)
-    rows = [{**row, "ladder": _ladder(row, width=300, step=4)} for row in view["capabilities"]]
+    rows = [
+        {**row, "ladder": _ladder(row, width=260, step=5, labels=False)}
+        for row in view["capabilities"]
+    ]
     flags = [_flag_dict(f) for f in open_rollout(context)[1].flags(AGENT_SCOPE)]
     return render(
         request,

@@ -214,8 +214,12 @@ def capability_view(context: ApiContext, capability: str) -> dict[str, Any]:
     promotion = Promotion(context.db, matrix, store, clock=context.clock)
     row["next"] = _next_check(promotion, capability, Stage(row["stage"]))
     row["flags"] = [_flag_dict(f) for f in store.flags(capability)]
-    history = store.audit.list(action="rollout.*", target=capability, limit=20)
-    row["history"] = [e.to_dict() for e in history]
+    history = [
+        *store.audit.list(action="rollout.*", target=capability, limit=20),
+        *store.audit.list(action="rollout.flag", target=f"{capability}/enabled", limit=20),
+    ]
+    history.sort(key=lambda e: (e.at, e.audit_id), reverse=True)
+    row["history"] = [e.to_dict() for e in history[:20]]
     return row
 
 
