@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
@@ -14,7 +13,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from earned.approvals import ApprovalRequest, Approvals, Ledger
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, local_time, print_json
 from earned.cli._render import status_text, table
 from earned.config import Settings
 from earned.errors import UserError
@@ -27,11 +26,6 @@ ledger_app = typer.Typer(
     help="Inspect the idempotency ledger of side effects.", no_args_is_help=True
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ActorOption = Annotated[
     str | None, typer.Option("--as", envvar="EARNED_USER", help="Who decides (default: $USER).")
 ]
@@ -55,12 +49,6 @@ def _api(database: str | None) -> Approvals:
 
     db = _database(database)
     return Approvals(db, notifier=DBOSNotifier(db.url))
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def _actor(actor: str | None) -> str:
@@ -94,8 +82,8 @@ def list_approvals(
             a.rule_id,
             ", ".join(a.approvers),
             a.tenant,
-            _when(a.created_at),
-            _when(a.expires_at),
+            local_time(a.created_at),
+            local_time(a.expires_at),
         ]
         for a in found
     ]
@@ -126,7 +114,7 @@ def _render(approval: ApprovalRequest, history: list[Any]) -> Group:
         ),
         Text(
             f"who may decide: {', '.join(approval.approvers)}   "
-            f"expires {_when(approval.expires_at)}"
+            f"expires {local_time(approval.expires_at)}"
         ),
         Panel(args, title="arguments", title_align="left"),
     ]
@@ -139,7 +127,7 @@ def _render(approval: ApprovalRequest, history: list[Any]) -> Group:
         lines.append(
             Text(
                 f"decision: {approval.decision} by {approval.decided_by} "
-                f"({approval.decided_role}) {_when(approval.decided_at)}: "
+                f"({approval.decided_role}) {local_time(approval.decided_at)}: "
                 f"{approval.decision_reason or ''}"
             )
         )
@@ -148,7 +136,7 @@ def _render(approval: ApprovalRequest, history: list[Any]) -> Group:
             "history",
             ["when", "event", "who", "details"],
             (
-                [_when(e.at), e.kind, e.actor, json.dumps(e.details, sort_keys=True)]
+                [local_time(e.at), e.kind, e.actor, json.dumps(e.details, sort_keys=True)]
                 for e in history
             ),
         )
@@ -285,7 +273,7 @@ def stats(
                     result.edited,
                     result.expired,
                     rate,
-                    _when(result.last_rejection_at),
+                    local_time(result.last_rejection_at),
                 ]
             ],
         )
@@ -316,7 +304,7 @@ def list_ledger(
             e.run_id,
             e.attempts,
             (e.error or {}).get("message", "-"),
-            _when(e.updated_at),
+            local_time(e.updated_at),
         ]
         for e in entries
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 import time
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, local_time, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.guards import BreakerRecord, BreakerStore
@@ -21,11 +20,6 @@ __all__ = ["breakers_app"]
 
 breakers_app = typer.Typer()
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 _STYLE = {"closed": "green", "half_open": "yellow", "open": "bold red"}
 
@@ -34,12 +28,6 @@ def _store(database: str | None) -> BreakerStore:
     db = Database(Settings.load(database_url=database).database_url)
     db.upgrade()
     return BreakerStore(db)
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def _row(record: BreakerRecord, now: float) -> dict[str, Any]:
@@ -80,8 +68,8 @@ def list_breakers(
                 r["name"],
                 r["scope"],
                 Text(r["state"], style=_STYLE.get(r["state"], "")),
-                _when(r["updated_at"]),
-                "now (next call probes)" if r["probe_due"] else _when(r["retry_at"]),
+                local_time(r["updated_at"]),
+                "now (next call probes)" if r["probe_due"] else local_time(r["retry_at"]),
                 r["reason"] or "",
                 r["updated_by"] or "",
             ]

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import (
+    DatabaseOption,
+    JsonOption,
+    console,
+    err_console,
+    local_time,
+    print_json,
+)
 from earned.cli._render import table
 from earned.config import Settings
 from earned.errors import UserError
@@ -25,12 +31,6 @@ evals_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
 
 def _store(database: str | None) -> Any:
     from earned.evals import EvalStore
@@ -38,12 +38,6 @@ def _store(database: str | None) -> Any:
     db = Database(Settings.load(database_url=database).database_url)
     db.upgrade()
     return EvalStore(db)
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def _short(value: str | None) -> str:
@@ -169,7 +163,7 @@ def history_command(
     rows = [
         [
             e.run.eval_run_id,
-            _when(e.run.started_at),
+            local_time(e.run.started_at),
             f"{e.run.capability}/{e.run.suite}",
             e.run.verdict,
             ", ".join(
@@ -303,7 +297,7 @@ def _manifest_dict(manifest: Any, versions: list[Any]) -> dict[str, Any]:
 def _print_manifest(manifest: Any, data: dict[str, Any]) -> None:
     out = console()
     seen = (
-        f"stored, first seen {_when(data['first_seen_at'])}"
+        f"stored, first seen {local_time(data['first_seen_at'])}"
         if data["stored"]
         else "not stored yet (stored by `earned eval run`, or now with --freeze)"
     )
@@ -330,7 +324,7 @@ def _print_manifest(manifest: Any, data: dict[str, Any]) -> None:
         version_rows = [
             [
                 _short(v["manifest_hash"]),
-                _when(v["first_seen_at"]),
+                local_time(v["first_seen_at"]),
                 v["runs_judged"],
                 _edit_words(v),
             ]

@@ -11,7 +11,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.metrics import (
@@ -34,11 +34,6 @@ __all__ = ["alerts_app", "metrics_command"]
 
 alerts_app = typer.Typer(help="Check agent-ops alert rules and list them.", no_args_is_help=True)
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RulesOption = Annotated[
     Path | None,
     typer.Option("--rules", help="Alert rules YAML (default: the shipped seed 001 rules)."),

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic_core import to_jsonable_python
 from rich.console import Console
 
-__all__ = ["console", "err_console", "print_error", "print_json"]
+__all__ = [
+    "DatabaseOption",
+    "JsonOption",
+    "console",
+    "err_console",
+    "local_time",
+    "print_error",
+    "print_json",
+]
+
+#: The `--database` option every command that reads the project database takes.
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
+]
+#: The `--json` option of every command that reports something.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def local_time(ts: float | None) -> str:
+    """A timestamp as local `YYYY-MM-DD HH:MM:SS` for tables; `-` when there is none."""
+    if ts is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def console() -> Console:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.errors import UserError
@@ -51,11 +51,6 @@ ChecklistOption = Annotated[
         "(repeatable; a release.yaml next to the matrix is read first).",
     ),
 ]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 _DEFAULT_MATRIX = Path("capabilities.yaml")
 _STYLES = {"pass": "green", "fail": "bold red", "missing_attestation": "yellow", "stale": "yellow"}
 

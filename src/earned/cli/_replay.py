@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, err_console, print_json
 from earned.cli._render import table
 from earned.cli._shadow import (
     SHOWN,
@@ -46,11 +46,6 @@ replay_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 PromptOption = Annotated[
     str | None,
     typer.Option(help="Replay with these instructions: TEXT, or @file to read them from a file."),

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, err_console, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.store import Database
@@ -22,11 +22,6 @@ review_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TenantOption = Annotated[str | None, typer.Option(help="Only this tenant's.")]
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated
 
 import typer
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, local_time, print_json
 from earned.cli._render import render_result, status_text, table
 from earned.config import Settings
 from earned.errors import UserError
@@ -18,23 +17,11 @@ __all__ = ["runs_app"]
 
 runs_app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
 
 def _store(database: str | None) -> RunStore:
     db = Database(Settings.load(database_url=database).database_url)
     db.upgrade()
     return RunStore(db)
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 @runs_app.command("list")
@@ -59,7 +46,7 @@ def list_runs(
             r.tenant,
             r.steps,
             f"${r.cost:.4f}",
-            _when(r.created_at),
+            local_time(r.created_at),
         ]
         for r in records
     ]

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from earned.cli._loading import load_object
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, err_console, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.errors import UserError
@@ -26,11 +26,6 @@ shadow_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 #: Disagreements (or replays) listed in the terminal; --json lists them all.
 SHOWN = 20
 

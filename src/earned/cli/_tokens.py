@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 from typing import Annotated, Any
 
 import typer
 
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import (
+    DatabaseOption,
+    JsonOption,
+    console,
+    err_console,
+    local_time,
+    print_json,
+)
 from earned.cli._render import status_text, table
 from earned.config import Settings
 from earned.errors import UserError
@@ -21,12 +27,6 @@ tokens_app = typer.Typer(
     help="Create, list and revoke API tokens (roles and tenant scope).", no_args_is_help=True
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
 
 def _store(database: str | None) -> Any:
     from earned.server import TokenStore
@@ -34,12 +34,6 @@ def _store(database: str | None) -> Any:
     db = Database(Settings.load(database_url=database).database_url)
     db.upgrade()
     return TokenStore(db)
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def _expiry(text: str) -> float | None:
@@ -98,7 +92,7 @@ def create_token(
     out = console()
     scope = token.tenant or "every tenant"
     out.print(
-        f"created {token.token_id} ({token.role}, {scope}), expires {_when(token.expires_at)}"
+        f"created {token.token_id} ({token.role}, {scope}), expires {local_time(token.expires_at)}"
     )
     out.print(issued.secret, markup=False, highlight=False, soft_wrap=True)
     err_console().print("store it now: the secret is not shown again", style="yellow")
@@ -128,8 +122,8 @@ def list_tokens(
             t.tenant or "(all)",
             status_text(t.status(now)),
             t.prefix + "...",
-            _when(t.expires_at),
-            _when(t.last_used_at),
+            local_time(t.expires_at),
+            local_time(t.last_used_at),
         ]
         for t in found
     ]

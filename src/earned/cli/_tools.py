@@ -8,14 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from earned.cli._loading import load_agent
-from earned.cli._output import console, print_json
+from earned.cli._output import JsonOption, console, print_json
 from earned.cli._render import status_text, table
 from earned.policy import Policy
 
 __all__ = ["policy_app", "tools_command"]
 
 policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def tools_command(

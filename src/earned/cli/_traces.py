@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, print_json
 from earned.cli._render import status_text, table
 from earned.config import Settings
 from earned.errors import UserError
@@ -36,12 +36,6 @@ __all__ = ["traces_app"]
 traces_app = typer.Typer(
     help="Search, inspect, export and prune traces (one per run).", no_args_is_help=True
 )
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _database(url: str | None) -> Database:

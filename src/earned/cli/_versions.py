@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 import sys
@@ -14,7 +13,7 @@ from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
 
-from earned.cli._output import console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, local_time, print_json
 from earned.cli._render import table
 from earned.config import Settings
 from earned.errors import UserError
@@ -32,11 +31,6 @@ versions_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ActorOption = Annotated[
     str | None, typer.Option("--as", envvar="EARNED_USER", help="Who acts (default: $USER).")
 ]
@@ -58,12 +52,6 @@ def _store(database: str | None) -> VersionStore:
 
 def _actor(actor: str | None) -> str:
     return actor or os.environ.get("USER") or getpass.getuser()
-
-
-def _when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
 
 
 def _pinned_by(pins: list[Pin]) -> dict[str, list[str]]:
@@ -107,7 +95,7 @@ def list_versions(
             used.get(v.digest),
             v.author,
             v.message,
-            _when(v.created_at),
+            local_time(v.created_at),
             v.summary,
         ]
         for v in found
@@ -133,7 +121,7 @@ def show_version(
         return
     header = Text.assemble(
         (version.ref, "bold"),
-        f"  {version.kind} of {version.name}, recorded {_when(version.created_at)} by "
+        f"  {version.kind} of {version.name}, recorded {local_time(version.created_at)} by "
         f"{version.author}: {version.message or '-'}",
     )
     pinned = Text(f"pinned by: {', '.join(used) or '-'}")
@@ -240,7 +228,7 @@ def _pin_rows(pins: list[Pin]) -> list[list[Any]]:
             if p.canary_digest and p.canary_percent
             else None,
             p.updated_by,
-            _when(p.updated_at),
+            local_time(p.updated_at),
         ]
         for p in pins
     ]
@@ -376,7 +364,7 @@ def pin_history(
 
     rows = [
         [
-            _when(e.at),
+            local_time(e.at),
             e.action.removeprefix("versions."),
             e.actor,
             short(e.before),
