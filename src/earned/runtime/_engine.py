@@ -366,17 +366,25 @@ class Engine:
         if task is not None:
             self._inflight.add(task)  # shutdown cancels it: the run stays pending, not failed
         try:
-            await asyncio.to_thread(self.runs.create, request, status="running")
-            await asyncio.to_thread(self.runs.set_status, request.run_id, "running")
+            # One statement: store the run if it is new (a recovered or queued run is already
+            # stored) and mark it running unless it has ended.
+            await asyncio.to_thread(self.runs.start, request)
             result = await execute_run(request, agent, self.services)
         finally:
             if task is not None:
                 self._inflight.discard(task)
-        await asyncio.to_thread(self.runs.finish, result)
-        # Write the run's spans before the workflow completes: a crash before this point
-        # replays the run and re-emits the same span ids, so finished runs never lose spans.
-        await asyncio.to_thread(self.spans.flush)
+        await asyncio.to_thread(self._finish, result)
         return result.model_dump(mode="json")
+
+    def _finish(self, result: RunResult) -> None:
+        """Store the result, then wait until the run's spans are written (one thread hop).
+
+        Both happen before the workflow completes: a crash before this point replays the
+        run, which writes the same result and re-emits the same span ids, so finished runs
+        never lose spans.
+        """
+        self.runs.finish(result)
+        self.spans.flush()
 
     # -- running --------------------------------------------------------------------------
 

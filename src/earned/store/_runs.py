@@ -1,8 +1,9 @@
 """Stored runs: one row per run, from its request to its result.
 
-`RunStore.create` writes the request when a run starts (again, harmlessly, when a
-recovered run restarts), `set_status` records progress, and `finish` writes the result.
-A run in a final status keeps it: later `set_status` calls are ignored.
+`RunStore.create` writes the request (harmlessly again when the run is already stored),
+`start` marks a run running as its workflow begins (storing it first when it is new),
+`set_status` records progress, and `finish` writes the result. A run in a final status
+keeps it: later `start` and `set_status` calls are ignored.
 """
 
 from __future__ import annotations
@@ -280,6 +281,17 @@ class RunStore:
         with self.db.engine.begin() as conn:
             conn.execute(self._statement("create", row), row)
 
+    def start(self, request: RunRequest) -> None:
+        """Mark a run running as its workflow begins, in one statement.
+
+        A new run is stored from its request, as by `create(request, status="running")`; a
+        stored run that has not ended moves to running, as by `set_status(run_id, "running")`
+        (its request is left as stored); a run in a final status keeps it.
+        """
+        row = self._redact(request.run_id, _request_row(request, "running", self._clock()))
+        with self.db.engine.begin() as conn:
+            conn.execute(self._statement("start", row), row)
+
     def set_status(self, run_id: str, status: str) -> None:
         """Record a run's new status. A run in a final status keeps it (the call is ignored).
 
@@ -327,9 +339,10 @@ class RunStore:
             conn.execute(self._statement("finish", row), row)
 
     def _statement(self, kind: str, row: dict[str, Any]) -> Any:
-        """The upsert for `create` or `finish`, built once (its values are bound per call).
+        """The upsert for `create`, `start` or `finish`, built once (values bound per call).
 
-        `create` inserts or leaves an existing run alone; `finish` inserts or overwrites
+        `create` inserts or leaves an existing run alone; `start` inserts or sets the status
+        and `updated_at` of a run not in a final status; `finish` inserts or overwrites
         every column of the row but `run_id` and `created_at`, keeping the stored value of
         the `_KEEP_WHEN_NONE` columns when the result has none.
         """
@@ -338,6 +351,13 @@ class RunStore:
             insert = insert_for(self.db.dialect, runs)
             if kind == "create":
                 stmt = insert.on_conflict_do_nothing(index_elements=[runs.c.run_id])
+            elif kind == "start":
+                new = insert.excluded
+                stmt = insert.on_conflict_do_update(
+                    index_elements=[runs.c.run_id],
+                    set_={"status": new.status, "updated_at": new.updated_at},
+                    where=runs.c.status.not_in(FINAL_STATUSES),
+                )
             else:
                 new = insert.excluded
                 update: dict[str, Any] = {
