@@ -24,6 +24,9 @@ GETS = [
     "/console/audit?since=-5d",
     "/console/audit?page=-1",
     "/console/audit?action=%00",
+    "/console/traces?agent=a%00b",
+    "/console/traces?tool=%00",
+    "/console/login?token=x&next=/console/%00%0d%0aSet-Cookie:%20a=b",
     "/console/login?next=" + "/console/" * 300,
 ]
 
@@ -80,3 +83,14 @@ async def test_bad_forms_are_readable_pages(pages: Pages, api: Api) -> None:
     )
     assert crowded.status_code == 400
     assert "at most 200 fields" in crowded.text
+
+
+async def test_next_cannot_inject_headers(pages: Pages, api: Api) -> None:
+    client = pages.client()
+    response = await client.get(
+        "/console/login",
+        params={"token": api.secrets["root"], "next": "/console/x\r\nSet-Cookie: a=b"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/x%0D%0ASet-Cookie:%20a=b"
+    assert "a=b" not in response.headers.get_list("set-cookie")

@@ -19,7 +19,7 @@ from fastapi import Request
 from earned.errors import UserError
 from earned.server._schemas import MAX_DEPTH, check_json
 
-__all__ = ["Form", "FormError", "read_form"]
+__all__ = ["Form", "FormError", "check_filters", "number", "read_form"]
 
 #: Most fields a console form may post.
 MAX_FIELDS = 200
@@ -118,6 +118,15 @@ def number(value: str | None, *, label: str, minimum: float = 0.0) -> float | No
             fix=f"enter a number >= {minimum:g}",
         )
     return found
+
+
+def check_filters(values: dict[str, str]) -> None:
+    """UserError naming the first filter that holds a NUL character (no database takes it)."""
+    for name, value in values.items():
+        if "\x00" in value:
+            raise FormError(
+                f"{name} must not contain NUL characters", field=name, fix=f"retype {name}"
+            )
 
 
 async def read_form(request: Request) -> Form:

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
+from earned.console._forms import check_filters
 from earned.console._web import PageReader, page_router, render
 from earned.errors import UserError
 from earned.server._deps import Ctx
@@ -45,6 +46,7 @@ def audit_log(
     error = None
     entries: list[AuditEntry] = []
     try:
+        check_filters(values)
         now = context.clock()
         times = {
             name: parse_time(values[name], now=now, what=name) if values[name] else None

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from earned.console._forms import number
+from earned.console._forms import check_filters, number
 from earned.console._web import PageReader, page_router, redact, render
 from earned.errors import UserError
 from earned.server._context import ApiContext
@@ -105,6 +105,7 @@ def search(
 
 def _query(context: ApiContext, caller: Any, values: dict[str, str], page: int) -> TraceQuery:
     """The `TraceQuery` for the form's values; UserError naming the field that is wrong."""
+    check_filters(values)
     now = context.clock()
     times = {
         name: parse_time(values[name], now=now, what=name) if values[name] else None

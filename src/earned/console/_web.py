@@ -277,9 +277,9 @@ def secure(request: Request) -> bool:
 
 
 def safe_next(path: str | None) -> str:
-    """`path` if it is a console page of this server, else the console's home."""
+    """`path` if it is a console page of this server (quoted for a header), else the home."""
     if path and path.startswith(f"{PREFIX}/") and "//" not in path and "\\" not in path:
-        return path
+        return quote(path, safe="/?&=:,+-._~%")
     return f"{PREFIX}/"
 
 
