@@ -47,6 +47,8 @@ POSTS = [
     },
     {"action": "reject", "reason_code": "hallucination", "note": "n" * 4001},
     {"action": "reject", "reason_code": "hallucination", "note": "\x00"},
+    {"action": "approve", "expected_digest": "sha256:\x00"},
+    {"action": "reject", "reason_code": "\x00", "note": "x"},
     {"action": "explode"},
     {},
 ]
