@@ -168,7 +168,28 @@ def test_the_demo_serves_the_console_and_its_login_link_works(tmp_path: Path) ->
             assert 'aria-label="stage ladder: at shadow"' in page.text
             queue = client.get(f"http://127.0.0.1:{port}/console/review")
             assert queue.status_code == 200
-            assert summary["approvals_waiting"][0]["approval_id"] in queue.text
+            waiting = summary["approvals_waiting"][0]
+            assert waiting["approval_id"] in queue.text
+        # the reviewer decides; the served engine resumes the run, which goes on and ends
+        with httpx.Client(timeout=10) as reviewer:
+            login = reviewer.get(summary["reviewer_login_url"], follow_redirects=True)
+            assert "demo-reviewer · reviewer · demo" in login.text
+            auth = {"Authorization": f"Bearer {summary['reviewer_token']}"}
+            base = f"http://127.0.0.1:{port}"
+            decided = reviewer.post(
+                f"{base}/v1/approvals/{waiting['approval_id']}/approve", headers=auth, json={}
+            )
+            assert decided.status_code == 200, decided.text
+            for _ in range(300):
+                run = reviewer.get(f"{base}/v1/runs/{waiting['run_id']}", headers=auth).json()
+                moved_on = waiting["approval_id"] not in run["approval_ids"]
+                if run["status"] in ("completed", "escalated", "denied", "failed") or (
+                    run["status"] == "waiting_approval" and moved_on  # its next write waits
+                ):
+                    break
+                time.sleep(0.1)
+            assert run["status"] in ("completed", "escalated", "waiting_approval"), run
+            assert waiting["approval_id"] not in run["approval_ids"]
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -88,12 +88,14 @@ async def _main(options: Any, *, as_json: bool, serve: bool, host: str, port: in
 
     story = await tell_story(options, None if as_json else _progress(), keep_engine=serve)
     try:
-        secret = await asyncio.to_thread(_token, story.database_url)
+        secrets = await asyncio.to_thread(_tokens, story.database_url)
         base = f"http://{host}:{port}"
         links = {
             "console_url": f"{base}/console/",
-            "login_url": f"{base}/console/login?token={secret}",
-            "token": secret,
+            "login_url": f"{base}/console/login?token={secrets['admin']}",
+            "token": secrets["admin"],
+            "reviewer_login_url": f"{base}/console/login?token={secrets['reviewer']}",
+            "reviewer_token": secrets["reviewer"],
             "serving": serve,
         }
         if as_json:
@@ -122,22 +124,38 @@ def _progress() -> Any:
     )
 
 
-def _token(database_url: str) -> str:
+def _tokens(database_url: str) -> dict[str, str]:
+    """An admin token (every tenant), and a reviewer of the live tickets' tenant.
+
+    Policy names who may decide each approval (the refund agent's rules name `reviewer`), so
+    the admin reads and manages everything but the waiting approvals are the reviewer's.
+    """
+    from earned.demo import DEMO_PRINCIPAL
     from earned.server import TokenStore
     from earned.store import Database
 
     db = Database(database_url)
     try:
-        issued = TokenStore(db).create(
-            name="earned-demo",
-            role="admin",
-            tenant=None,
-            expires_in=TOKEN_LIFETIME,
-            created_by="earned demo",
-        )
+        store = TokenStore(db)
+        made = {
+            "admin": store.create(
+                name="earned-demo",
+                role="admin",
+                tenant=None,
+                expires_in=TOKEN_LIFETIME,
+                created_by="earned demo",
+            ),
+            "reviewer": store.create(
+                name="demo-reviewer",
+                role="reviewer",
+                tenant=DEMO_PRINCIPAL.tenant,
+                expires_in=TOKEN_LIFETIME,
+                created_by="earned demo",
+            ),
+        }
     finally:
         db.close()
-    return issued.secret
+    return {role: issued.secret for role, issued in made.items()}
 
 
 async def _serve(story: Any, host: str, port: int) -> None:
@@ -284,12 +302,18 @@ def _next_panel(story: Any, links: dict[str, Any]) -> Panel:
     ]
     if links["serving"]:
         lines.append(f"open the console: {links['login_url']}")
+        if story.approvals:
+            lines.append(
+                f"decide the {len(story.approvals)} waiting approval(s) as a reviewer "
+                f"(policy names the reviewer role): {links['reviewer_login_url']}"
+            )
     else:
         lines += [
             "serve the console later, then open the login link:",
             "  earned serve examples.refund_agent.agent:AGENT "
             "--matrix examples/refund_agent/capabilities.yaml --evals examples/refund_agent",
-            f"  {links['login_url']}",
+            f"  {links['login_url']}   (admin)",
+            f"  {links['reviewer_login_url']}   (reviewer of tenant demo)",
         ]
     lines.append(
         "explore: earned matrix --matrix examples/refund_agent/capabilities.yaml | "
