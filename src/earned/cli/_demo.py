@@ -18,7 +18,7 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from earned.cli._output import console, err_console, print_json
+from earned.cli._output import DatabaseOption, JsonOption, console, err_console, print_json
 from earned.cli._render import status_text, table
 from earned.errors import UserError
 
@@ -29,11 +29,8 @@ TOKEN_LIFETIME = 7 * 86_400.0
 
 
 def demo_command(
-    database: Annotated[
-        str | None,
-        typer.Option(envvar="EARNED_DATABASE_URL", help="Database URL (default: ./.earned)."),
-    ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    database: DatabaseOption = None,
+    json_: JsonOption = False,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Start the console after the summary.")
     ] = True,
