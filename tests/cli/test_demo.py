@@ -200,3 +200,19 @@ def test_the_demo_serves_the_console_and_its_login_link_works(tmp_path: Path) ->
     assert process.returncode in (0, 130, -signal.SIGINT), (
         process.stderr.read() if process.stderr else ""
     )
+
+
+@pytest.mark.postgres
+def test_the_demo_runs_on_postgresql(
+    capsys: pytest.CaptureFixture[str], postgres_database: str
+) -> None:
+    code, out, err = run(capsys, "demo", "--no-serve", "--json", "--database", postgres_database,
+                         "--sample", "5", "--shadow", "5", "--tickets", "12")  # fmt: skip
+    assert code == 0, out + err
+    summary = json.loads(out)
+    assert summary["database_url"] == postgres_database
+    assert summary["runs_by_status"]["waiting_approval"] >= 1
+    assert summary["shadow"]["executed_writes"] == 0
+    db = Database(postgres_database)
+    assert TokenStore(db).verify(summary["reviewer_token"]).tenant == "demo"
+    db.close()
