@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -106,7 +107,7 @@ def show(results: list[dict[str, Any]]) -> None:
             str(r["ledger"].get("reconciled", 0)),
             str(r["seconds"]),
         )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)  # a file: all of it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "chaos.json"))
     args = parser.parse_args(argv)
+    load_at_start = round(os.getloadavg()[0], 2)  # others' work on the machine
     results = run(args.backends.split(","), args.runs, args.kills, args.seed)
     show(results)
     out = Path(args.out)
@@ -124,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     machine = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpus": __import__("os").cpu_count(),
+        "cpus": os.cpu_count(),
+        "load_average_1m_at_start": load_at_start,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     return 0 if all(r["ok"] for r in results) else 1

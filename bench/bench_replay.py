@@ -192,7 +192,7 @@ def _print(result: dict[str, Any]) -> None:
     table.add_row("replay: identical", f"{r['identical']}/{r['recorded']}")
     table.add_row("replay: ms per replay", f"p50 {r['replay_ms_p50']:.1f}, p95 "
                   f"{r['replay_ms_p95']:.1f}, first {r['first_replay_ms']:.0f}")  # fmt: skip
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -217,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     report = bench(args.workers, args.runs, args.concurrency, args.postgres, args.timeout)
-    render(report, Console())
+    render(report, Console(width=None if sys.stdout.isatty() else 160))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

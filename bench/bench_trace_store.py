@@ -344,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         report = bench(url, args.spans, args.spans_per_run, args.repeat, args.seed)
-    render(report, Console())
+    render(report, Console(width=None if sys.stdout.isatty() else 160))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

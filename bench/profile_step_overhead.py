@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         return {}
     report = analyse(record(args.iterations, args.database, args.rate), args.top)
     report = {"iterations": args.iterations, "database": args.database or "sqlite", **report}
-    render(report, Console())
+    render(report, Console(width=None if sys.stdout.isatty() else 160))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
