@@ -336,7 +336,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--spans-per-run", type=int, default=10)
-    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--database",
+        help="URL of an empty database of its own: earned's tables and the spans are left in "
+        "it (default: a temporary SQLite file)",
+    )
     parser.add_argument("--repeat", type=int, default=40, help="timed runs of each query")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=RESULTS)
