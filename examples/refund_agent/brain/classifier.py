@@ -11,6 +11,7 @@ The cache is a pickle written by this code: keep the cache directory private to 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import time
 from collections.abc import Iterable, Sequence
@@ -102,7 +103,7 @@ class TicketClassifier:
         fitted = cls.train(pairs)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # writers in parallel never share it
             tmp.write_bytes(pickle.dumps(fitted))
             tmp.replace(path)
         return fitted
