@@ -359,3 +359,28 @@ async def test_the_rich_progress_bar_draws_cases_and_failures(sqlite_store: Eval
     assert "recommend_refund/golden" in text
     assert "5/5" in text
     assert "1 failing" in text
+
+
+async def test_cases_are_judged_on_what_ran_and_stored_redacted(sqlite_store: EvalStore) -> None:
+    email, card = "ana.lopez@example.com", "4111 1111 1111 1111"
+
+    async def flow(ctx: RunContext, text: str) -> dict[str, str]:
+        ctx.record("lookup", customer=email)
+        return {"class": "billing", "reply": f"we wrote to {email} about card {card}"}
+
+    agent = Workflow("echoes_pii", flow)
+    cases = [
+        {
+            "id": "pii",
+            "input": f"charged twice on {card}, mail {email}",
+            "expected_class": "billing",
+        }
+    ]
+    report = await EvalRunner(sqlite_store).run(_target(cases, agent=agent))
+    assert report.passed  # the evaluators saw the real output
+    stored = sqlite_store.case_results(report.run.eval_run_id, traces=True)
+    dumped = json.dumps([(c.output, c.trace, c.error) for c in stored])
+    assert email not in dumped
+    assert "4111" not in dumped
+    assert "<EMAIL_1>" in dumped
+    assert stored[0].output["reply"] == "we wrote to <EMAIL_1> about card <CARD_1>"

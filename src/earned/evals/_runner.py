@@ -7,7 +7,9 @@ Order of work for one suite of one capability:
 2. an unfinished eval run with the same suite, capability, manifest hash, dataset hash and
    target (agent versions, model, run settings) is resumed: its stored cases are skipped;
 3. the remaining cases run `concurrency` at a time; each is scored by every gate's
-   evaluator and stored in batches;
+   evaluator on what the run really did, then stored in batches, redacted: its output,
+   errors, score reasons and trace pass through the redactor first (one pseudonym table
+   per case, as for a live trace), so no PII from a dataset reaches the database raw;
 4. every stored case of the eval run is judged against the manifest, and the verdict and
    summary are stored with the eval run.
 
@@ -20,7 +22,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from earned.digest import digest
@@ -43,6 +45,7 @@ from earned.evals._report import EvalReport
 from earned.evals._scenario import Scenario
 from earned.evals._store import EvalStore
 from earned.models import Model, ModelRegistry, PriceTable
+from earned.redaction import Redactor
 from earned.runtime import Agent, RunEvent, RunResult
 
 __all__ = ["EvalRunner", "EvalTarget", "Progress", "new_eval_run_id"]
@@ -103,6 +106,7 @@ class EvalRunner:
         progress: Progress | None = None,
         batch_size: int = 50,
         flush_seconds: float = 1.0,
+        redactor: Redactor | None = None,
     ) -> None:
         if concurrency < 1 or batch_size < 1:
             from earned.errors import UserError
@@ -123,6 +127,7 @@ class EvalRunner:
         self.progress = progress
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
+        self.redactor = redactor
 
     def _judge_name(self) -> str | None:
         model = self.judge_model
@@ -232,6 +237,9 @@ class EvalRunner:
         writer: _Writer,
     ) -> None:
         queue = list(reversed(todo))
+        redactor = self.redactor or Redactor(
+            sensitive_fields={f for t in target.agent.tools for f in t.sensitive}
+        )
 
         async def worker() -> None:
             while queue:
@@ -239,7 +247,7 @@ class EvalRunner:
                 run_id = f"{record.eval_run_id}.{position:05d}"
                 case = await _run_case(executor, target.agent, scenario, run_id)
                 result = await _score(scenario, position, case, gates)
-                await writer.add(result)
+                await writer.add(_redacted(result, redactor))
                 if self.progress is not None:
                     self.progress.advance(result.passed)
 
@@ -317,6 +325,28 @@ async def _score(
         cost_known=result.cost_known,
         turns=ctx.turns,
         steps=result.steps,
+    )
+
+
+def _redacted(result: CaseResult, redactor: Redactor) -> CaseResult:
+    """What is stored of a case: output, errors, score reasons and trace, redacted."""
+    scope = redactor.scope(result.run_id)
+    trace = result.trace
+    if trace is not None:
+        trace = [
+            {
+                **span,
+                "name": scope.text(span["name"]),
+                "attributes": scope.value(span["attributes"]),
+            }
+            for span in trace
+        ]
+    return replace(
+        result,
+        output=scope.value(result.output),
+        error=None if result.error is None else scope.value(result.error),
+        scores={k: replace(v, reason=scope.text(v.reason)) for k, v in result.scores.items()},
+        trace=trace,
     )
 
 
