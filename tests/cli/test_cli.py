@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from earned import __version__
-from earned.cli import main
+from tests.cli_runner import run
 
 POLICY = """\
 version: 1
@@ -25,12 +25,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EARNED_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from earned.cli import main
 from earned.rollout import RolloutStore
 from earned.server import TokenStore
 from earned.store import AuditLog, Database
+from tests.cli_runner import run
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +30,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EARNED_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_demo_tells_the_story_and_summarises_it_as_json(

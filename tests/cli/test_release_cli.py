@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from earned.cli import main
 from earned.store import Database
+from tests.cli_runner import run
 from tests.rollout.release_support import (
     ATTESTED,
     REGRESSION,
@@ -34,12 +34,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("EARNED_DATABASE_URL", "EARNED_MATRIX", "EARNED_USER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def check(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:

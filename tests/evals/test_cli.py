@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from earned.cli import main
+from tests.cli_runner import run
 
 PROJECT = Path(__file__).parent / "project"
 
@@ -17,12 +17,6 @@ PROJECT = Path(__file__).parent / "project"
 def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARNED_DATABASE_URL", f"sqlite:///{tmp_path / 'evals.db'}")
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_passing_suite_exits_0_and_says_which_manifest_judged_it(

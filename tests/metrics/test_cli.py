@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from earned.cli import main
 from earned.store import Database
+from tests.cli_runner import run
 from tests.metrics.data import add_run, add_spans, tool_call
 
 
@@ -18,12 +18,6 @@ def _wide(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EARNED_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "250")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from earned.cli import main
 from earned.models import allow_model_requests
 from earned.testing import respond, tool_call
 from earned.testing.model_server import ModelServer
+from tests.cli_runner import run
 from tests.replay.agents import effects, payout_agent, refund_agent
 from tests.replay.conftest import GOLDEN, golden, record
 
@@ -23,12 +23,6 @@ PAYOUT = "tests.replay.agents:payout_agent"
 def _database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARNED_DATABASE_URL", database_url)
     monkeypatch.delenv("EARNED_AGENT", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _payout_run(database_url: str) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from earned.cli import main
 from earned.evals import load_dataset
 from earned.review import ReviewQueue
 from earned.store import Database
+from tests.cli_runner import run
 from tests.review.seed import seed_approval, seed_run
 
 
@@ -23,12 +23,6 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     db = Database(url)
     db.upgrade()
     return db
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_shows_the_queue_in_order(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from earned.cli import main
 from earned.store import AuditLog, Database
+from tests.cli_runner import run
 from tests.rollout.evidence import denied, eval_run, spans
 
 MATRIX = """\
@@ -57,12 +57,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Database) -> Da
     monkeypatch.setenv("EARNED_USER", "alice")
     monkeypatch.setenv("COLUMNS", "250")
     return db
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_matrix_prints_seed_000s_table_from_live_state(

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from earned.cli import main
+from tests.cli_runner import run
 
 
 @pytest.fixture(autouse=True)
@@ -22,12 +22,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EARNED_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_tokens_create_list_and_revoke(capsys: pytest.CaptureFixture[str]) -> None:

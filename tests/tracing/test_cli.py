@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from earned.cli import main
 from earned.store import Database
 from earned.store._audit import AuditLog
+from tests.cli_runner import run
 from tests.tracing.collector import collector
 from tests.tracing.runs import CANARY_EMAIL, Recorded
 from tests.tracing.seed import DAY, NOW, seed_run
@@ -24,12 +24,6 @@ def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     for name in ("EARNED_DATABASE_URL", "EARNED_ACTOR", "EARNED_RETENTION_TRACES", "EARNED_CONFIG"):
         monkeypatch.delenv(name, raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_finds_last_weeks_most_expensive_failures(
