@@ -30,7 +30,14 @@ from typing import Any, Protocol
 
 from earned.config import Settings
 from earned.errors import UserError
-from earned.evals import EvalProject, EvalRunner, EvalStore, load_dataset, run_project
+from earned.evals import (
+    EvalProject,
+    EvalRunner,
+    EvalStore,
+    Progress,
+    load_dataset,
+    run_project,
+)
 from earned.replay import ShadowRunner, dataset_inputs
 from earned.rollout import CapabilityMatrix, Promotion, RolloutStore, Stage, load_matrix
 from earned.runtime import Agent, Engine, Principal
@@ -70,27 +77,11 @@ class Reporter(Protocol):
         ...
 
 
-class EvalReporter(Protocol):
-    """Progress of one eval run (`earned.evals.EvalRunner`'s progress)."""
-
-    def start(self, description: str, *, total: int, done: int) -> None:
-        """An eval run starts."""
-        ...
-
-    def advance(self, passed: bool) -> None:
-        """One more case finished."""
-        ...
-
-    def stop(self) -> None:
-        """The eval run ended."""
-        ...
-
-
 @dataclass(frozen=True, kw_only=True)
 class StoryProgress:
     """Where each long step reports its progress (None: silently)."""
 
-    evals: EvalReporter | None = None
+    evals: Progress | None = None
     shadow: Reporter | None = None
     live: Reporter | None = None
 
