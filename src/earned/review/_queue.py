@@ -10,8 +10,12 @@ queue.decide(item.item_id, action="approve_edited", edited={...},
 ```
 
 **Drafts.** A run that ends `completed` at stage `assist` with an output is a draft: the
-queue collects it (idempotently) every time it is listed. An application can also offer any
-completed run's output explicitly with `offer_draft(run_id, output=...)`.
+queue collects it (idempotently) every time it is listed. A run's stage is the one it acted
+at: its capability's live stage (`RolloutStore`), capped by the run's own stage as the
+enforcement point caps it (`capped_stage`), for runs that started since the capability
+reached that stage; the run's own recorded stage otherwise (no matrix, an older run). An
+application can also offer any completed run's output explicitly with
+`offer_draft(run_id, output=...)`.
 
 Every decision records the original, the edit, the reason code, the note and the final
 decision, and routes the example by its reason (see `earned.review._reasons`).
@@ -30,7 +34,10 @@ from earned.review._errors import ItemNotFound, ReviewRefused
 from earned.review._items import from_approval, from_row, sort_key
 from earned.review._reasons import check_reason, datasets_for
 from earned.review._records import DEFAULT_RUBRIC, Action, QueueItem, ReviewDecision, Rubric
-from earned.review._store import ReviewStore, new_decision_id
+from earned.review._store import LiveStage, ReviewStore, new_decision_id
+from earned.rollout import RolloutStore
+from earned.rollout._enforce import capped_stage
+from earned.stages import Stage
 from earned.store import Database, RunRecord, RunStore
 
 __all__ = ["ReviewQueue"]
@@ -58,6 +65,7 @@ class ReviewQueue:
     ) -> None:
         self.store = ReviewStore(db, clock=clock)
         self.runs = RunStore(db, clock=clock)
+        self.rollout = RolloutStore(db, clock=clock)
         self.approvals = approvals or Approvals(db, clock=clock)
         self.clock = clock
         self.redactor = redactor or Redactor()
@@ -72,7 +80,25 @@ class ReviewQueue:
     def collect(self) -> int:
         """Queue every run that completed at the draft stage within `draft_window`, once."""
         since = self.clock() - self.draft_window
-        return self.store.collect_drafts(self.draft_stage, since=since)
+        known = [s.value for s in Stage]
+        return self.store.collect_drafts(
+            self.draft_stage, since=since, live=self._live_stages(), known_stages=known
+        )
+
+    def _live_stages(self) -> list[LiveStage]:
+        """Per capability with a live stage: which runs' own stages make them drafts now."""
+        if self.draft_stage not in Stage.__members__.values():
+            return []
+        wanted = Stage(self.draft_stage)
+        asked: list[str | None] = [None, *(s.value for s in Stage)]
+        return [
+            LiveStage(
+                capability=name,
+                since=state.stage_since,
+                run_stages=frozenset(a for a in asked if capped_stage(state.stage, a) is wanted),
+            )
+            for name, state in self.rollout.states().items()
+        ]
 
     def list(
         self, *, tenant: str | None = None, kinds: Sequence[str] = (), limit: int = 100

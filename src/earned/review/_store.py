@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from earned.store._tables import (
 )
 from earned.store._upsert import insert_for
 
-__all__ = ["ReviewStore", "new_decision_id"]
+__all__ = ["LiveStage", "ReviewStore", "new_decision_id"]
 
 #: Largest page the store returns.
 MAX_LIMIT = 1000
@@ -38,6 +38,50 @@ _DECISION_FIELDS = [f.name for f in fields(ReviewDecision)]
 def new_decision_id() -> str:
     """A fresh decision id (`rvd_` and 20 hex digits)."""
     return f"rvd_{uuid.uuid4().hex[:20]}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveStage:
+    """Which runs of a capability its live stage makes drafts.
+
+    Those started since `since` whose own stage (None: no stage, or not a stage name) is in
+    `run_stages`.
+    """
+
+    capability: str
+    since: float
+    run_stages: frozenset[str | None]
+
+
+def _stage_in(run_stages: frozenset[str | None], known: Sequence[str]) -> sa.ColumnElement[bool]:
+    parts: list[sa.ColumnElement[bool]] = []
+    if None in run_stages:
+        parts += [runs.c.stage.is_(None), runs.c.stage.not_in(known)]
+    named = sorted(s for s in run_stages if s is not None)
+    if named:
+        parts.append(runs.c.stage.in_(named))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def _draft_condition(
+    stage: str, live: Sequence[LiveStage], known: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """Runs the live stages decide, by them; every other run by its own stage."""
+    covered = [
+        sa.and_(
+            runs.c.capability.is_not(None),
+            runs.c.capability == item.capability,
+            runs.c.created_at >= item.since,
+        )
+        for item in live
+    ]
+    if not covered:
+        return runs.c.stage == stage
+    by_live = [
+        sa.and_(c, _stage_in(i.run_stages, known)) for c, i in zip(covered, live, strict=True)
+    ]
+    by_run = sa.and_(sa.not_(sa.or_(*covered)), runs.c.stage == stage)
+    return sa.or_(*by_live, by_run)
 
 
 def _check(row: sa.RowMapping, what: str, key: str) -> None:
@@ -74,8 +118,20 @@ class ReviewStore:
                     inserted.append(str(values["item_id"]))
         return inserted
 
-    def collect_drafts(self, stage: str, *, since: float) -> int:
+    def collect_drafts(
+        self,
+        stage: str,
+        *,
+        since: float,
+        live: Sequence[LiveStage] = (),
+        known_stages: Sequence[str] = (),
+    ) -> int:
         """Make a draft item of every completed run at `stage` with an output; return how many.
+
+        A run of a capability in `live`, started since its live stage began, is at `stage`
+        when its own stage is one of the live entry's `run_stages` (`known_stages`: the stage
+        names, so a run whose stage is none of them counts as having none); any other run
+        when its own stage is `stage`. The item records `stage`.
 
         One INSERT ... SELECT over runs created since `since` (it reads
         `ix_earned_runs_status_created_at`), idempotent: a run already in the queue is skipped.
@@ -87,7 +143,7 @@ class ReviewStore:
             runs.c.run_id,
             runs.c.agent,
             runs.c.capability,
-            runs.c.stage,
+            sa.literal(stage).label("stage"),
             runs.c.tenant,
             runs.c.user_id.label("requester"),
             sa.literal("draft").label("risk"),
@@ -98,7 +154,7 @@ class ReviewStore:
         ).where(
             runs.c.status == "completed",
             runs.c.created_at >= since,
-            runs.c.stage == stage,
+            _draft_condition(stage, live, known_stages),
             runs.c.output.is_not(None),
             ~sa.exists().where(review_items.c.item_id == item_id),
         )

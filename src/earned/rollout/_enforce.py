@@ -34,7 +34,7 @@ from earned.rollout._state import RolloutStore
 from earned.stages import Stage
 from earned.tools import RiskClass
 
-__all__ = ["StagedPolicy", "in_cohort"]
+__all__ = ["StagedPolicy", "capped_stage", "in_cohort"]
 
 _SIMULATED_IN_ASSIST = {RiskClass.EXTERNAL_WRITE, RiskClass.IRREVERSIBLE}
 
@@ -48,6 +48,18 @@ def in_cohort(cohort: CohortSpec, attributes: dict[str, Any]) -> bool:
         return str(value) in cohort.values
     bucket = int(digest(["cohort", cohort.by, str(value)])[:8], 16) % 10_000
     return bucket < (cohort.percent or 0) * 100
+
+
+def capped_stage(live: Stage, asked: str | None) -> Stage:
+    """The stage a run acts at: the capability's live stage, capped by the run's own.
+
+    A run may ask for less autonomy than the capability has (a shadow run on past tickets,
+    a replay), never for more; a run without a stage (or with one that is not a stage) gets
+    the live stage.
+    """
+    if asked is not None and asked in Stage.__members__.values() and Stage(asked).rank < live.rank:
+        return Stage(asked)
+    return live
 
 
 def _simulates(stage: Stage, request: CallRequest) -> bool:
@@ -134,11 +146,7 @@ class StagedPolicy:
 
     @staticmethod
     def _effective(spec: CapabilitySpec, stage: Stage, request: CallRequest) -> Stage:
-        # A run may ask for less autonomy than the capability has (a shadow run on past
-        # tickets, a replay), never for more.
-        asked = request.stage if request.stage in Stage.__members__.values() else None
-        if asked is not None and Stage(asked).rank < stage.rank:
-            stage = Stage(asked)
+        stage = capped_stage(stage, request.stage)
         if stage is not Stage.LIMITED or spec.cohort is None:
             return stage
         attributes = {"tenant": request.tenant, "user": request.user, **request.attributes}
