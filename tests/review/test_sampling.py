@@ -9,6 +9,8 @@ import pytest
 from earned.errors import UserError
 from earned.metrics import FeedbackStore
 from earned.review import AuditSampler, ReviewQueue, week_bounds
+from earned.rollout import CapabilityMatrix, CapabilitySpec, RolloutStore
+from earned.stages import Stage
 from earned.store import Database
 from tests.review.seed import HOUR, NOW, Clock, seed_run
 
@@ -85,3 +87,30 @@ def test_the_sample_size_is_bounded(db: Database) -> None:
     with pytest.raises(UserError, match="between 1 and 1000, got 0") as error:
         AuditSampler(db, clock=LATER).sample(size=0)
     assert "30 to 50" in error.value.details["fix"]
+
+
+def test_runs_under_a_matrix_are_sampled_by_their_capabilitys_live_stage(db: Database) -> None:
+    clock = Clock(NOW - 2 * HOUR)
+    matrix = CapabilityMatrix(
+        [
+            CapabilitySpec(
+                name=name,
+                owner="support",
+                stage=stage,
+                required_eval="gates.yaml",
+                rollback="back to approvals",
+                tools=(f"{name}_tool",),
+            )
+            for name, stage in (("auto_refund", Stage.AUTONOMOUS), ("drafts", Stage.ASSIST))
+        ],
+        name="support",
+    )
+    RolloutStore(db, clock=clock).ensure(matrix)
+    # Runs under a matrix record no stage of their own: the live stage is what they ran at.
+    seed_run(db, "acted_alone", capability="auto_refund", created_at=NOW)
+    seed_run(db, "asked_less", capability="auto_refund", stage="assist", created_at=NOW)
+    seed_run(db, "drafted", capability="drafts", created_at=NOW)
+    seed_run(db, "old_style", capability=None, stage="autonomous", created_at=NOW)
+    drawn = AuditSampler(db, clock=LATER).sample(week=WEEK, size=10, seed=7)
+    assert sorted(drawn.sampled) == ["aud_acted_alone", "aud_old_style"]
+    assert drawn.candidates == 2

@@ -34,9 +34,8 @@ from earned.review._errors import ItemNotFound, ReviewRefused
 from earned.review._items import from_approval, from_row, sort_key
 from earned.review._reasons import check_reason, datasets_for
 from earned.review._records import DEFAULT_RUBRIC, Action, QueueItem, ReviewDecision, Rubric
-from earned.review._store import LiveStage, ReviewStore, new_decision_id
+from earned.review._store import LiveStage, ReviewStore, live_stages, new_decision_id
 from earned.rollout import RolloutStore
-from earned.rollout._enforce import capped_stage
 from earned.stages import Stage
 from earned.store import Database, RunRecord, RunStore
 
@@ -89,16 +88,7 @@ class ReviewQueue:
         """Per capability with a live stage: which runs' own stages make them drafts now."""
         if self.draft_stage not in Stage.__members__.values():
             return []
-        wanted = Stage(self.draft_stage)
-        asked: list[str | None] = [None, *(s.value for s in Stage)]
-        return [
-            LiveStage(
-                capability=name,
-                since=state.stage_since,
-                run_stages=frozenset(a for a in asked if capped_stage(state.stage, a) is wanted),
-            )
-            for name, state in self.rollout.states().items()
-        ]
+        return live_stages(self.rollout, {self.draft_stage})
 
     def list(
         self, *, tenant: str | None = None, kinds: Sequence[str] = (), limit: int = 100

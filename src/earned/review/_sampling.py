@@ -8,7 +8,10 @@ The review should be scored against an explicit rubric, not vibes."
 items scored on the rubric:
 
 - a random sample of `size` runs of that ISO week (Monday 00:00 UTC to the next Monday)
-  that completed at an autonomous stage (`conditional_auto`, `autonomous` by default);
+  that completed at an autonomous stage (`conditional_auto`, `autonomous` by default). A
+  run of a capability with a live stage (the rollout state), started since that stage
+  began, ran at the live stage capped by the stage it asked for, as the enforcement point
+  applies it; any other run at the stage it recorded;
 - every run of that week that is **flagged**: it failed, escalated or was denied, it was
   tainted by a suspected prompt injection, or its user gave it a thumbs down.
 
@@ -30,7 +33,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from earned.errors import UserError
-from earned.review._store import ReviewStore
+from earned.review._store import ReviewStore, at_stages, live_stages
+from earned.rollout import RolloutStore
+from earned.stages import Stage
 from earned.store import Database
 from earned.store._tables import feedback, runs
 
@@ -97,6 +102,7 @@ class AuditSampler:
         stages: Sequence[str] = AUTONOMOUS_STAGES,
     ) -> None:
         self.store = ReviewStore(db, clock=clock)
+        self.rollout = RolloutStore(db, clock=clock)
         self.db = db
         self.clock = clock
         self.stages = tuple(stages)
@@ -175,7 +181,11 @@ class AuditSampler:
         query = sa.select(runs.c.run_id).where(
             *self._scope(since, until, tenant),
             runs.c.status == "completed",
-            runs.c.stage.in_(self.stages),
+            at_stages(
+                self.stages,
+                live_stages(self.rollout, set(self.stages)),
+                [s.value for s in Stage],
+            ),
         )
         with self.db.engine.connect() as conn:
             ids = conn.execute(query.order_by(runs.c.run_id)).scalars().all()

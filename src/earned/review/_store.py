@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 
 from earned.review._records import ReviewDecision
+from earned.rollout import RolloutStore
+from earned.rollout._enforce import capped_stage
+from earned.stages import Stage
 from earned.store import Database
 from earned.store._runs import check_schema_version
 from earned.store._tables import (
@@ -28,7 +31,7 @@ from earned.store._tables import (
 )
 from earned.store._upsert import insert_for
 
-__all__ = ["LiveStage", "ReviewStore", "new_decision_id"]
+__all__ = ["LiveStage", "ReviewStore", "at_stages", "live_stages", "new_decision_id"]
 
 #: Largest page the store returns.
 MAX_LIMIT = 1000
@@ -53,6 +56,23 @@ class LiveStage:
     run_stages: frozenset[str | None]
 
 
+def live_stages(rollout: RolloutStore, wanted: Collection[str]) -> list[LiveStage]:
+    """Per capability with a live stage: which runs' own stages put them at one of `wanted`.
+
+    A run asks for a stage (or none); it runs at the live stage capped by what it asked
+    (`capped_stage`, the rule the enforcement point applies).
+    """
+    asked: list[str | None] = [None, *(s.value for s in Stage)]
+    return [
+        LiveStage(
+            capability=name,
+            since=state.stage_since,
+            run_stages=frozenset(a for a in asked if capped_stage(state.stage, a).value in wanted),
+        )
+        for name, state in rollout.states().items()
+    ]
+
+
 def _stage_in(run_stages: frozenset[str | None], known: Sequence[str]) -> sa.ColumnElement[bool]:
     parts: list[sa.ColumnElement[bool]] = []
     if None in run_stages:
@@ -63,10 +83,10 @@ def _stage_in(run_stages: frozenset[str | None], known: Sequence[str]) -> sa.Col
     return sa.or_(*parts) if parts else sa.false()
 
 
-def _draft_condition(
-    stage: str, live: Sequence[LiveStage], known: Sequence[str]
+def at_stages(
+    stages: Sequence[str], live: Sequence[LiveStage], known: Sequence[str]
 ) -> sa.ColumnElement[bool]:
-    """Runs the live stages decide, by them; every other run by its own stage."""
+    """Runs at one of `stages`: those the live stages decide, by them; others by their own."""
     covered = [
         sa.and_(
             runs.c.capability.is_not(None),
@@ -76,11 +96,11 @@ def _draft_condition(
         for item in live
     ]
     if not covered:
-        return runs.c.stage == stage
+        return runs.c.stage.in_(stages)
     by_live = [
         sa.and_(c, _stage_in(i.run_stages, known)) for c, i in zip(covered, live, strict=True)
     ]
-    by_run = sa.and_(sa.not_(sa.or_(*covered)), runs.c.stage == stage)
+    by_run = sa.and_(sa.not_(sa.or_(*covered)), runs.c.stage.in_(stages))
     return sa.or_(*by_live, by_run)
 
 
@@ -154,7 +174,7 @@ class ReviewStore:
         ).where(
             runs.c.status == "completed",
             runs.c.created_at >= since,
-            _draft_condition(stage, live, known_stages),
+            at_stages([stage], live, known_stages),
             runs.c.output.is_not(None),
             ~sa.exists().where(review_items.c.item_id == item_id),
         )
