@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from earned.errors import RunNotFoundError, UserError
 from earned.store import Database
@@ -130,6 +131,17 @@ def test_the_worst_failures_query_reads_the_status_and_time_index(traces: TraceS
         )
     assert "ix_earned_runs_status_created_at" in plan
     assert "SCAN earned_runs" not in plan
+
+
+@pytest.mark.parametrize(
+    ("sort", "nulls_last"), [("time", False), ("cost", False), ("latency", True)]
+)
+def test_only_latency_is_sorted_nulls_last(sort: str, nulls_last: bool) -> None:
+    # created_at and cost are never NULL: NULLS LAST would change no result but stop
+    # PostgreSQL from reading a DESC order off ix_earned_runs_created_at or _cost
+    stmt = search_statement(TraceQuery(sort=sort))  # type: ignore[arg-type]
+    sql = str(stmt.compile(dialect=postgresql.dialect()))
+    assert ("NULLS LAST" in sql) is nulls_last
 
 
 def test_newest_first_by_default_and_every_run_is_listed(traces: TraceStore) -> None:

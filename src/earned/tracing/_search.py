@@ -11,7 +11,8 @@ TraceStore(db).search(TraceQuery(
 ))
 ```
 
-which reads `ix_earned_runs_status_created_at` and sorts only last week's failures.
+which SQLite answers from `ix_earned_runs_status_created_at`, sorting only last week's
+failures, and PostgreSQL by reading `ix_earned_runs_cost` backwards until it has five.
 """
 
 from __future__ import annotations
@@ -233,7 +234,11 @@ def _order(query: TraceQuery) -> list[sa.ColumnElement[Any]]:
     }[query.sort]
     first = key.asc() if query.ascending else key.desc()
     tie = runs.c.run_id.asc() if query.ascending else runs.c.run_id.desc()
-    return [first.nulls_last(), tie]
+    # Only latency can be NULL (a run still going). On a NOT NULL column NULLS LAST changes
+    # no result but stops PostgreSQL from reading ix_earned_runs_cost or _created_at
+    # backwards (a DESC index scan yields NULLS FIRST), so it would fetch and sort every
+    # match: 5-14 ms instead of 0.7-1.5 ms for the benchmark's two queries.
+    return [first.nulls_last() if query.sort == "latency" else first, tie]
 
 
 _SUMMARY_COLUMNS = (
