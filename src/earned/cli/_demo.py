@@ -305,15 +305,37 @@ def _next_panel(story: Any, links: dict[str, Any]) -> Panel:
                 f"(policy names the reviewer role): {links['reviewer_login_url']}"
             )
     else:
+        if _from_root(story):
+            lines.append(f"first: export EARNED_DATABASE_URL={_absolute(story)}")
         lines += [
             "serve the console later, then open the login link:",
-            "  earned serve examples.refund_agent.agent:AGENT "
+            f"  {_from_root(story)}earned serve examples.refund_agent.agent:AGENT "
             "--matrix examples/refund_agent/capabilities.yaml --evals examples/refund_agent",
             f"  {links['login_url']}   (admin)",
             f"  {links['reviewer_login_url']}   (reviewer of tenant demo)",
         ]
     lines.append(
-        "explore: earned matrix --matrix examples/refund_agent/capabilities.yaml | "
-        "earned approvals list | earned eval history"
+        f"explore: {_from_root(story)}earned matrix --matrix "
+        "examples/refund_agent/capabilities.yaml | earned approvals list | earned eval history"
     )
     return Panel("\n".join(lines), title="earned demo", title_align="left")
+
+
+def _root(story: Any) -> Path:
+    """The checkout holding the example (its parent of `examples/refund_agent`)."""
+    return Path(story.example).resolve().parents[1]
+
+
+def _from_root(story: Any) -> str:
+    """`cd ROOT && ` when the demo ran outside the checkout (the hints use its paths)."""
+    root = _root(story)
+    return "" if Path.cwd().resolve() == root else f"cd {root} && "
+
+
+def _absolute(story: Any) -> str:
+    """The demo's database URL, a relative SQLite path made absolute."""
+    url = str(story.database_url)
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        url = prefix + str((Path.cwd() / url[len(prefix) :]).resolve())
+    return url
