@@ -35,9 +35,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_demo_tells_the_story_and_summarises_it_as_json(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    started = time.monotonic()
     code, out, err = run(capsys, "demo", "--no-serve", "--json", "--sample", "12", "--shadow", "20")
-    seconds = time.monotonic() - started
     assert code == 0, out + err
     summary = json.loads(out)
     assert summary["database_url"] == "sqlite:///./.earned/earned.db"
@@ -89,7 +87,6 @@ def test_the_demo_tells_the_story_and_summarises_it_as_json(
     token = TokenStore(db).verify(summary["token"])
     assert (token.role, token.tenant) == ("admin", None)
     assert set(summary["seconds"]) == {"setup", "evals", "shadow", "live", "gates", "total"}
-    assert seconds < 120, f"the demo took {seconds:.0f}s"
     db.close()
 
 
@@ -104,14 +101,20 @@ def test_the_demo_prints_its_tables_and_refuses_a_busy_port(
     assert code == 2  # a usage error, before any work
     assert f"127.0.0.1:{port}" in err
     assert "--port" in err
-    code, out, err = run(capsys, "demo", "--no-serve", "--sample", "5", "--shadow", "5",
-                         "--tickets", "12")  # fmt: skip
+    code, out, err = run(
+        capsys, "demo", "--no-serve", "--sample", "5", "--shadow", "5", "--tickets", "12"
+    )
     assert code == 0, out + err
     for title in ("capability matrix refund_agent@", "eval suites against their gates",
                   "shadow mode", "live tickets at the current stages", "waiting for a reviewer",
                   "admin token (shown once): ern_", "/console/login?token=ern_"):  # fmt: skip
         assert title in out, title
     assert "unmet: time_at_stage 0.0 of 30 days" in out
+    # Run outside the checkout (this test's working directory), the hints say where and on
+    # which database to run.
+    flat = " ".join(out.replace("│", " ").split())
+    assert f"cd {ROOT} && earned serve examples.refund_agent.agent:AGENT" in flat
+    assert f"export EARNED_DATABASE_URL=sqlite:///{Path.cwd() / '.earned' / 'earned.db'}" in flat
 
 
 def free_port() -> int:
