@@ -79,10 +79,7 @@ class ReviewQueue:
     def collect(self) -> int:
         """Queue every run that completed at the draft stage within `draft_window`, once."""
         since = self.clock() - self.draft_window
-        known = [s.value for s in Stage]
-        return self.store.collect_drafts(
-            self.draft_stage, since=since, live=self._live_stages(), known_stages=known
-        )
+        return self.store.collect_drafts(self.draft_stage, since=since, live=self._live_stages())
 
     def _live_stages(self) -> list[LiveStage]:
         """Per capability with a live stage: which runs' own stages make them drafts now."""

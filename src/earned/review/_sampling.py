@@ -35,7 +35,6 @@ import sqlalchemy as sa
 from earned.errors import UserError
 from earned.review._store import ReviewStore, at_stages, live_stages
 from earned.rollout import RolloutStore
-from earned.stages import Stage
 from earned.store import Database
 from earned.store._tables import feedback, runs
 
@@ -181,11 +180,7 @@ class AuditSampler:
         query = sa.select(runs.c.run_id).where(
             *self._scope(since, until, tenant),
             runs.c.status == "completed",
-            at_stages(
-                self.stages,
-                live_stages(self.rollout, set(self.stages)),
-                [s.value for s in Stage],
-            ),
+            at_stages(self.stages, live_stages(self.rollout, set(self.stages))),
         )
         with self.db.engine.connect() as conn:
             ids = conn.execute(query.order_by(runs.c.run_id)).scalars().all()

@@ -73,19 +73,18 @@ def live_stages(rollout: RolloutStore, wanted: Collection[str]) -> list[LiveStag
     ]
 
 
-def _stage_in(run_stages: frozenset[str | None], known: Sequence[str]) -> sa.ColumnElement[bool]:
+def _stage_in(run_stages: frozenset[str | None]) -> sa.ColumnElement[bool]:
+    """Runs whose own stage is in `run_stages` (None: no stage, or not a ladder stage)."""
     parts: list[sa.ColumnElement[bool]] = []
     if None in run_stages:
-        parts += [runs.c.stage.is_(None), runs.c.stage.not_in(known)]
+        parts += [runs.c.stage.is_(None), runs.c.stage.not_in([s.value for s in Stage])]
     named = sorted(s for s in run_stages if s is not None)
     if named:
         parts.append(runs.c.stage.in_(named))
     return sa.or_(*parts) if parts else sa.false()
 
 
-def at_stages(
-    stages: Sequence[str], live: Sequence[LiveStage], known: Sequence[str]
-) -> sa.ColumnElement[bool]:
+def at_stages(stages: Sequence[str], live: Sequence[LiveStage]) -> sa.ColumnElement[bool]:
     """Runs at one of `stages`: those the live stages decide, by them; others by their own."""
     covered = [
         sa.and_(
@@ -97,9 +96,7 @@ def at_stages(
     ]
     if not covered:
         return runs.c.stage.in_(stages)
-    by_live = [
-        sa.and_(c, _stage_in(i.run_stages, known)) for c, i in zip(covered, live, strict=True)
-    ]
+    by_live = [sa.and_(c, _stage_in(i.run_stages)) for c, i in zip(covered, live, strict=True)]
     by_run = sa.and_(sa.not_(sa.or_(*covered)), runs.c.stage.in_(stages))
     return sa.or_(*by_live, by_run)
 
@@ -144,14 +141,13 @@ class ReviewStore:
         *,
         since: float,
         live: Sequence[LiveStage] = (),
-        known_stages: Sequence[str] = (),
     ) -> int:
         """Make a draft item of every completed run at `stage` with an output; return how many.
 
         A run of a capability in `live`, started since its live stage began, is at `stage`
-        when its own stage is one of the live entry's `run_stages` (`known_stages`: the stage
-        names, so a run whose stage is none of them counts as having none); any other run
-        when its own stage is `stage`. The item records `stage`.
+        when its own stage is one of the live entry's `run_stages` (a run whose stage is no
+        ladder stage counts as having none); any other run when its own stage is `stage`.
+        The item records `stage`.
 
         One INSERT ... SELECT over runs created since `since` (it reads
         `ix_earned_runs_status_created_at`), idempotent: a run already in the queue is skipped.
@@ -174,7 +170,7 @@ class ReviewStore:
         ).where(
             runs.c.status == "completed",
             runs.c.created_at >= since,
-            at_stages([stage], live, known_stages),
+            at_stages([stage], live),
             runs.c.output.is_not(None),
             ~sa.exists().where(review_items.c.item_id == item_id),
         )
